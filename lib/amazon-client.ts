@@ -1,0 +1,164 @@
+import { Agent, request, type Dispatcher } from 'undici';
+import { LwaRateLimitError, LwaTimeoutError, LwaUpstreamError, type LwaEndpoint } from './errors';
+import { BodyTooLargeError, discardBody, readBody } from './read-body';
+import { VERSION } from './version';
+
+/**
+ * What Amazon said about a token. `answer` is a 200 with a JSON object; `refusal` is Amazon's
+ * definite "no" (a 4xx other than 429, or a 200 carrying an `error` key). Everything else is thrown
+ * as an {@link LwaError}.
+ */
+export type AmazonAnswer =
+  | { readonly kind: 'answer'; readonly json: Readonly<Record<string, unknown>>; readonly raw: string }
+  | { readonly kind: 'refusal'; readonly status: number; readonly error: string | undefined };
+
+export interface AmazonClientConfig {
+  readonly tokenInfoURL: string;
+  readonly profileURL: string;
+  readonly timeout: number;
+  readonly dispatcher: Dispatcher | undefined;
+}
+
+/** Amazon's answers are a few hundred bytes; anything near this is not Amazon. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** Upper bound on sockets per Amazon host when the strategy owns the pool. */
+export const DEFAULT_CONNECTIONS = 64;
+
+/**
+ * The statuses Amazon documents for a refused token (400 invalid_request/invalid_token, 401
+ * insufficient_scope) and 403. Any other 4xx (a 404 from a mistyped proxy URL, say) is not a verdict
+ * on the token: answering it with 401 would log users out over a configuration error.
+ */
+const REFUSAL_STATUSES = new Set([400, 401, 403]);
+
+const BASE_HEADERS = Object.freeze({
+  accept: 'application/json',
+  'accept-language': 'en-US',
+  'user-agent': `passport-lwa-token/${VERSION}`,
+});
+
+/** The two calls to Login with Amazon, over one keep-alive pool. */
+export class AmazonClient {
+  private readonly tokenInfoBase: string;
+  private readonly profileURL: string;
+  private readonly timeout: number;
+  private readonly dispatcher: Dispatcher;
+  /** Only a pool we created is ours to close. */
+  private readonly ownsDispatcher: boolean;
+
+  constructor(config: AmazonClientConfig) {
+    const url = config.tokenInfoURL;
+    this.tokenInfoBase = `${url}${url.includes('?') ? '&' : '?'}access_token=`;
+    this.profileURL = config.profileURL;
+    this.timeout = config.timeout;
+    this.ownsDispatcher = config.dispatcher === undefined;
+    this.dispatcher =
+      config.dispatcher ?? new Agent({ connections: DEFAULT_CONNECTIONS, keepAliveTimeout: 30_000 });
+  }
+
+  /** Closes the pool if the client created it. */
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+
+  /** `GET /auth/o2/tokeninfo?access_token=…`: who the token was issued to. */
+  tokenInfo(token: string): Promise<AmazonAnswer> {
+    return this.get('tokeninfo', this.tokenInfoBase + encodeURIComponent(token), BASE_HEADERS);
+  }
+
+  /** `GET /user/profile` with the token as a bearer credential. */
+  profile(token: string): Promise<AmazonAnswer> {
+    return this.get('profile', this.profileURL, { ...BASE_HEADERS, authorization: `Bearer ${token}` });
+  }
+
+  private async get(endpoint: LwaEndpoint, url: string, headers: Record<string, string>): Promise<AmazonAnswer> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.timeout);
+    try {
+      const res = await request(url, { method: 'GET', headers, dispatcher: this.dispatcher, signal: controller.signal });
+      return await interpret(endpoint, res);
+    } catch (err) {
+      if (controller.signal.aborted) throw new LwaTimeoutError(endpoint, this.timeout);
+      if (err instanceof LwaUpstreamError || err instanceof LwaRateLimitError) throw err;
+      // undici's own error carries the request; keep only its code, never the URL with the token.
+      throw new LwaUpstreamError('ERR_LWA_UPSTREAM_CONNECTION', endpoint, `connection failed (${errorCode(err)})`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+async function interpret(endpoint: LwaEndpoint, res: Dispatcher.ResponseData): Promise<AmazonAnswer> {
+  const { statusCode: status, headers, body } = res;
+  if (status === 429) {
+    discardBody(body);
+    throw new LwaRateLimitError(endpoint, retryAfterSeconds(headers['retry-after']));
+  }
+  if (REFUSAL_STATUSES.has(status)) {
+    // Amazon's definite "no". The body only tells which kind (insufficient_scope matters).
+    return { kind: 'refusal', status, error: await errorKey(body, headers) };
+  }
+  if (status !== 200) {
+    discardBody(body);
+    throw new LwaUpstreamError('ERR_LWA_UPSTREAM_STATUS', endpoint, `unexpected HTTP status ${status}`, status);
+  }
+  if (!isJson(headers['content-type'])) {
+    discardBody(body);
+    throw new LwaUpstreamError('ERR_LWA_RESPONSE_CONTENT_TYPE', endpoint, 'answer is not application/json', status);
+  }
+  let raw: string;
+  try {
+    raw = await readBody(body, MAX_BODY_BYTES, headers['content-length']);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) {
+      throw new LwaUpstreamError('ERR_LWA_RESPONSE_TOO_LARGE', endpoint, `answer exceeds ${MAX_BODY_BYTES} bytes`, status);
+    }
+    throw err;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new LwaUpstreamError('ERR_LWA_RESPONSE_JSON', endpoint, 'answer is not valid JSON', status);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new LwaUpstreamError('ERR_LWA_RESPONSE_SHAPE', endpoint, 'answer is not a JSON object', status);
+  }
+  const record = json as Record<string, unknown>;
+  if (Object.prototype.hasOwnProperty.call(record, 'error')) {
+    return { kind: 'refusal', status, error: typeof record.error === 'string' ? record.error : undefined };
+  }
+  return { kind: 'answer', json: record, raw };
+}
+
+async function errorKey(body: Dispatcher.ResponseData['body'], headers: Dispatcher.ResponseData['headers']): Promise<string | undefined> {
+  try {
+    const parsed: unknown = JSON.parse(await readBody(body, MAX_BODY_BYTES, headers['content-length']));
+    const error = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>).error : undefined;
+    return typeof error === 'string' ? error : undefined;
+  } catch {
+    // A 4xx without a readable body is still Amazon refusing the token.
+    return undefined;
+  }
+}
+
+function isJson(contentType: string | string[] | undefined): boolean {
+  if (typeof contentType !== 'string') return false;
+  const type = contentType.split(';', 1)[0]!.trim().toLowerCase();
+  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
+}
+
+/** `Retry-After` as seconds: either delta-seconds or an HTTP date. */
+export function retryAfterSeconds(value: string | string[] | undefined): number | undefined {
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const date = Date.parse(value);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
+
+function errorCode(err: unknown): string {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? code : 'unknown';
+}

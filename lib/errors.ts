@@ -1,0 +1,123 @@
+/**
+ * Errors this library hands to Passport's `error()`. Each has a stable `code` to branch on and an
+ * HTTP `status` that Express's default error handler answers with. Messages name *what* failed and
+ * never carry the access token, the URL that carries it, or Amazon's response body.
+ */
+
+/** Which Amazon endpoint an upstream error came from. */
+export type LwaEndpoint = 'tokeninfo' | 'profile';
+
+/** Every `code` an {@link LwaError} can carry. */
+export type LwaErrorCode =
+  | 'ERR_LWA_UPSTREAM_STATUS'
+  | 'ERR_LWA_UPSTREAM_CONNECTION'
+  | 'ERR_LWA_RESPONSE_CONTENT_TYPE'
+  | 'ERR_LWA_RESPONSE_JSON'
+  | 'ERR_LWA_RESPONSE_TOO_LARGE'
+  | 'ERR_LWA_RESPONSE_SHAPE'
+  | 'ERR_LWA_RATE_LIMITED'
+  | 'ERR_LWA_TIMEOUT';
+
+/**
+ * Base class of every error the strategy passes to `error()`.
+ *
+ * @example
+ * ```ts
+ * app.use((err, req, res, next) => {
+ *   if (err instanceof LwaError) return res.status(err.status).json({ error: err.code });
+ *   next(err);
+ * });
+ * ```
+ */
+export abstract class LwaError extends Error {
+  /** Stable machine-readable code. */
+  abstract readonly code: LwaErrorCode;
+  /** HTTP status the app should answer with (502, 503 or 504). */
+  abstract readonly status: number;
+  /** The Amazon endpoint involved. */
+  readonly endpoint: LwaEndpoint;
+
+  protected constructor(message: string, endpoint: LwaEndpoint) {
+    super(message);
+    this.endpoint = endpoint;
+  }
+
+  /** Express and http-errors read `statusCode` as well as `status`. */
+  get statusCode(): number {
+    return this.status;
+  }
+
+  /** The message is ours and safe, but the app's error page should not show internals. */
+  get expose(): boolean {
+    return false;
+  }
+}
+
+/**
+ * Amazon could not be reached or answered with something that is not a valid answer: a 5xx or
+ * other unexpected status, a connection failure, a wrong content type, malformed JSON, an
+ * oversized body, or JSON of the wrong shape. Answered as 502 Bad Gateway: never a 401, since an
+ * outage must not log users out.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof LwaUpstreamError && err.code === 'ERR_LWA_UPSTREAM_CONNECTION') alertOnCall();
+ * ```
+ */
+export class LwaUpstreamError extends LwaError {
+  override readonly code: Exclude<LwaErrorCode, 'ERR_LWA_RATE_LIMITED' | 'ERR_LWA_TIMEOUT'>;
+  override readonly status = 502;
+  /** Amazon's HTTP status, when there was one. */
+  readonly upstreamStatus: number | undefined;
+
+  constructor(
+    code: LwaUpstreamError['code'],
+    endpoint: LwaEndpoint,
+    detail: string,
+    upstreamStatus?: number,
+  ) {
+    super(`Login with Amazon ${endpoint}: ${detail}`, endpoint);
+    this.name = 'LwaUpstreamError';
+    this.code = code;
+    this.upstreamStatus = upstreamStatus;
+  }
+}
+
+/**
+ * Amazon answered 429 Too Many Requests. Answered as 503 so clients back off and retry.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof LwaRateLimitError) res.set('Retry-After', String(err.retryAfterSeconds ?? 1));
+ * ```
+ */
+export class LwaRateLimitError extends LwaError {
+  override readonly code = 'ERR_LWA_RATE_LIMITED';
+  override readonly status = 503;
+  /** Seconds Amazon asked us to wait, when it said. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(endpoint: LwaEndpoint, retryAfterSeconds?: number) {
+    super(`Login with Amazon ${endpoint}: rate limited (429)`, endpoint);
+    this.name = 'LwaRateLimitError';
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/**
+ * Amazon did not answer within `timeout` milliseconds. Answered as 504 Gateway Timeout.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof LwaTimeoutError) metrics.increment('lwa.timeout');
+ * ```
+ */
+export class LwaTimeoutError extends LwaError {
+  override readonly code = 'ERR_LWA_TIMEOUT';
+  override readonly status = 504;
+
+  constructor(endpoint: LwaEndpoint, timeoutMs: number) {
+    super(`Login with Amazon ${endpoint}: no answer within ${timeoutMs} ms`, endpoint);
+    this.name = 'LwaTimeoutError';
+  }
+}

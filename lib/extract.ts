@@ -1,0 +1,113 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { refusals, type Refusal } from './refusal';
+import { checkTokenFormat } from './token-format';
+
+/** The places a client may put its access token. */
+export type TokenSource = 'authorization' | 'x-amz-access-token' | 'body' | 'query';
+
+/** Where the token that was used came from (`'custom'`: the `extractToken` option). */
+export type TokenOrigin = TokenSource | 'custom';
+
+export const ALL_TOKEN_SOURCES: readonly TokenSource[] = Object.freeze([
+  'authorization',
+  'x-amz-access-token',
+  'body',
+  'query',
+]);
+
+/**
+ * The parts of a request extraction reads. Node's `IncomingMessage`, Express, Fastify's and
+ * Koa's passport bridges all provide some of these.
+ */
+export interface RequestLike {
+  headers?: IncomingHttpHeaders;
+  rawHeaders?: string[];
+  raw?: { rawHeaders?: string[] };
+  url?: string;
+  query?: unknown;
+  body?: unknown;
+}
+
+export interface ExtractionConfig {
+  readonly sources: ReadonlySet<TokenSource>;
+  readonly field: string;
+  readonly custom: ((req: never) => unknown) | undefined;
+}
+
+export type Extraction =
+  | { readonly kind: 'token'; readonly token: string; readonly origin: TokenOrigin }
+  | { readonly kind: 'refusal'; readonly refusal: Refusal }
+  | { readonly kind: 'none' };
+
+const NONE: Extraction = Object.freeze({ kind: 'none' });
+const BEARER = /^bearer(?:[ \t]+|$)/i;
+
+/**
+ * Finds the one access token in a request. Every enabled source is read, so that a token sent in
+ * two places (or twice in one) is refused rather than silently picking one (RFC 6750 §2).
+ */
+export function extractToken(req: RequestLike, config: ExtractionConfig): Extraction {
+  const found: Array<{ value: unknown; origin: TokenOrigin }> = [];
+  const add = (origin: TokenOrigin) => (value: unknown) => found.push({ value, origin });
+
+  if (config.sources.has('authorization')) {
+    for (const value of headerValues(req, 'authorization')) {
+      const scheme = BEARER.exec(value);
+      // Another scheme (Basic, Digest) belongs to another strategy: not ours to refuse.
+      if (scheme) add('authorization')(value.slice(scheme[0].length));
+    }
+  }
+  if (config.sources.has('x-amz-access-token')) {
+    headerValues(req, 'x-amz-access-token').forEach(add('x-amz-access-token'));
+  }
+  if (config.sources.has('query')) queryValues(req, config.field).forEach(add('query'));
+  if (config.sources.has('body')) fieldValues(req.body, config.field).forEach(add('body'));
+  if (config.custom) {
+    const value = (config.custom as (req: RequestLike) => unknown)(req);
+    if (value !== undefined && value !== null) add('custom')(value);
+  }
+
+  if (found.length === 0) return NONE;
+  if (found.length > 1) return { kind: 'refusal', refusal: refusals.multipleTokens };
+  const { value, origin } = found[0]!;
+  if (Array.isArray(value)) return { kind: 'refusal', refusal: refusals.multipleTokens };
+  if (typeof value !== 'string') return { kind: 'refusal', refusal: refusals.malformedRequest };
+  const refusal = checkTokenFormat(value);
+  return refusal ? { kind: 'refusal', refusal } : { kind: 'token', token: value, origin };
+}
+
+/**
+ * Every value of a header. Node keeps only the first of repeated `Authorization` headers in
+ * `req.headers`, so the raw list is read where there is one: a repeated header must be seen.
+ */
+function headerValues(req: RequestLike, name: string): string[] {
+  const raw = Array.isArray(req.rawHeaders) ? req.rawHeaders : req.raw?.rawHeaders;
+  if (Array.isArray(raw)) {
+    const values: string[] = [];
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      if (raw[i]!.length === name.length && raw[i]!.toLowerCase() === name) values.push(raw[i + 1]!);
+    }
+    return values;
+  }
+  const value = req.headers?.[name];
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+function queryValues(req: RequestLike, field: string): unknown[] {
+  // A framework's parsed query is what the app itself sees; fall back to the URL for bare Node.
+  if (typeof req.query === 'object' && req.query !== null) return fieldValues(req.query, field);
+  const url = req.url;
+  if (typeof url !== 'string') return [];
+  const mark = url.indexOf('?');
+  if (mark === -1) return [];
+  return new URLSearchParams(url.slice(mark + 1)).getAll(field);
+}
+
+// Own properties only: a body of `{"__proto__": …}` or an inherited field must not count.
+function fieldValues(container: unknown, field: string): unknown[] {
+  if (typeof container !== 'object' || container === null || Buffer.isBuffer(container)) return [];
+  if (!Object.prototype.hasOwnProperty.call(container, field)) return [];
+  const value = (container as Record<string, unknown>)[field];
+  return value === undefined ? [] : [value];
+}

@@ -1,0 +1,15 @@
+export { Strategy, type AmazonAuthInfo } from './strategy';
+export type { StrategyOptions, StrategyOptionsWithRequest, StrategyOptionsBase, LwaRegion } from './options';
+export type { AmazonProfile } from './profile';
+export type { TokenInfo } from './token-info';
+export type { TokenSource, TokenOrigin } from './extract';
+export type { VerifyFunction, VerifyFunctionWithRequest, VerifyDone, VerifyResult } from './verify-callback';
+export type { BearerErrorCode, RefusalReason } from './refusal';
+export {
+  LwaError,
+  LwaUpstreamError,
+  LwaRateLimitError,
+  LwaTimeoutError,
+  type LwaErrorCode,
+  type LwaEndpoint,
+} from './errors';

@@ -1,0 +1,63 @@
+/**
+ * Refusals: the outcomes that end in Passport's `fail()`, i.e. the client's fault, answered with an
+ * RFC 6750 §3 challenge. Kept apart from errors (Amazon's or the app's fault), which end in
+ * `error()`; mixing the two up is how an outage ends up logging users out.
+ */
+
+/** RFC 6750 §3.1 error codes. */
+export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+
+/** Why the request was refused; passed to a custom Passport callback and in `fail` events. */
+export type RefusalReason =
+  | 'no_token'
+  | 'multiple_tokens'
+  | 'malformed_request'
+  | 'malformed_token'
+  | 'token_rejected'
+  | 'audience_mismatch'
+  | 'app_id_mismatch'
+  | 'user_id_mismatch'
+  | 'insufficient_scope'
+  | 'user_refused';
+
+export interface Refusal {
+  readonly status: 400 | 401 | 403;
+  /** Absent only when no token was presented at all (RFC 6750 §3.1). */
+  readonly error?: BearerErrorCode;
+  readonly reason: RefusalReason;
+  /** One of our fixed sentences: never the token, never Amazon's text. */
+  readonly description: string;
+}
+
+const make = (
+  status: Refusal['status'],
+  error: BearerErrorCode | undefined,
+  reason: RefusalReason,
+  description: string,
+): Refusal => Object.freeze(error ? { status, error, reason, description } : { status, reason, description });
+
+/** The fixed set of refusals; the strategy never builds one from outside text. */
+export const refusals = {
+  noToken: make(401, undefined, 'no_token', 'No access token was presented'),
+  multipleTokens: make(400, 'invalid_request', 'multiple_tokens', 'The access token was presented more than once'),
+  malformedRequest: make(400, 'invalid_request', 'malformed_request', 'The access token parameter is empty or not a string'),
+  malformedToken: make(401, 'invalid_token', 'malformed_token', 'The access token is malformed'),
+  tokenRejected: make(401, 'invalid_token', 'token_rejected', 'The access token is expired, revoked, or invalid'),
+  audienceMismatch: make(401, 'invalid_token', 'audience_mismatch', 'The access token was issued to another application'),
+  appIdMismatch: make(401, 'invalid_token', 'app_id_mismatch', 'The access token was issued to another application'),
+  userIdMismatch: make(401, 'invalid_token', 'user_id_mismatch', 'The access token does not match its profile'),
+  insufficientScope: make(403, 'insufficient_scope', 'insufficient_scope', 'The access token lacks the scope needed for the customer profile'),
+  userRefused: make(401, 'invalid_token', 'user_refused', 'The account is not allowed to sign in'),
+} as const;
+
+/**
+ * The `WWW-Authenticate` value for a refusal. `realm` was checked in the constructor and
+ * descriptions are our constants, so no value can hold `"`, `\` or any part of the token.
+ */
+export function bearerChallenge(realm: string, refusal: Refusal): string {
+  let challenge = `Bearer realm="${realm}"`;
+  if (refusal.error) {
+    challenge += `, error="${refusal.error}", error_description="${refusal.description}"`;
+  }
+  return challenge;
+}

@@ -1,0 +1,128 @@
+import type { IncomingMessage } from 'node:http';
+import * as passportStrategy from 'passport-strategy';
+import { AmazonClient } from './amazon-client';
+import { extractToken, type RequestLike, type TokenOrigin } from './extract';
+import {
+  resolveOptions,
+  type ResolvedOptions,
+  type StrategyOptions,
+  type StrategyOptionsWithRequest,
+} from './options';
+import { bearerChallenge, refusals, type Refusal } from './refusal';
+import { publicTokenInfo, type TokenInfo } from './token-info';
+import { callVerify, type VerifyFunction, type VerifyFunctionWithRequest } from './verify-callback';
+import { AmazonVerifier, type TokenVerifier } from './verification';
+
+/** The actions Passport adds to a strategy for the length of one request. */
+interface PassportActions {
+  name?: string;
+  success(user: unknown, info?: object): void;
+  fail(challenge?: string | number, status?: number): void;
+  error(err: unknown): void;
+}
+
+// passport-strategy ships no types; describing the base here keeps @types/express out of ours.
+const PassportStrategy = passportStrategy.Strategy as unknown as new () => PassportActions;
+
+/** What `req.authInfo` holds after a successful authentication. */
+export interface AmazonAuthInfo {
+  /** What tokeninfo said, with `expiresIn` as of this request. */
+  readonly tokenInfo: TokenInfo;
+  /** Plus whatever `verify` passed as `info`. */
+  readonly [key: string]: unknown;
+}
+
+interface ResponseLike {
+  headersSent?: boolean;
+  setHeader(name: string, value: string): unknown;
+}
+
+/**
+ * Passport strategy that authenticates a request by its Login with Amazon access token: it checks
+ * with Amazon that the token was issued to one of your client IDs (the audience check Amazon's
+ * guide requires), fetches the customer's profile, and passes both to your `verify`.
+ *
+ * @example
+ * ```ts
+ * passport.use(new Strategy({ clientID: process.env.AMAZON_CLIENT_ID! }, async (accessToken, profile) =>
+ *   users.findOrLinkAmazon(profile.id, profile)));
+ * app.get('/api/me', passport.authenticate('amazon-token', { session: false }), (req, res) => res.json(req.user));
+ * ```
+ */
+export class Strategy<TUser = unknown, TRequest = IncomingMessage> extends PassportStrategy {
+  /** The name to use with `passport.authenticate()`: `'amazon-token'`. */
+  override name: string;
+  private readonly options: ResolvedOptions;
+  private readonly verifyFn: (...args: never[]) => unknown;
+  private readonly client: AmazonClient;
+  private readonly verifier: TokenVerifier;
+
+  constructor(options: StrategyOptions<TRequest>, verify: VerifyFunction<TUser>);
+  constructor(options: StrategyOptionsWithRequest<TRequest>, verify: VerifyFunctionWithRequest<TUser, TRequest>);
+  constructor(
+    options: StrategyOptions<TRequest> | StrategyOptionsWithRequest<TRequest>,
+    verify: VerifyFunction<TUser> | VerifyFunctionWithRequest<TUser, TRequest>,
+  ) {
+    super();
+    if (typeof verify !== 'function') {
+      throw new TypeError('passport-lwa-token: `verify` must be a function (the last constructor argument)');
+    }
+    this.name = 'amazon-token';
+    this.options = resolveOptions(options);
+    this.verifyFn = verify as (...args: never[]) => unknown;
+    this.client = new AmazonClient(this.options);
+    this.verifier = new AmazonVerifier(this.client, this.options);
+  }
+
+  /** Called by Passport for each request; not meant to be called directly. */
+  authenticate(req: TRequest, _options?: unknown): void {
+    let extraction;
+    try {
+      extraction = extractToken(req as RequestLike, this.options);
+    } catch (err) {
+      // Only the app's `extractToken` can throw here: its fault, so an error, not a refusal.
+      return this.error(err);
+    }
+    if (extraction.kind === 'none') return this.refuse(req, refusals.noToken);
+    if (extraction.kind === 'refusal') return this.refuse(req, extraction.refusal);
+    this.authenticateToken(req, extraction.token, extraction.origin).catch((err: unknown) => this.error(err));
+  }
+
+  /**
+   * Releases the strategy's own connection pool (not a `dispatcher` you passed in). Call it on
+   * shutdown; the strategy must not be used afterwards.
+   */
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+
+  private async authenticateToken(req: TRequest, token: string, origin: TokenOrigin): Promise<void> {
+    const verification = await this.verifier.verify(token);
+    if (!verification.ok) return this.refuse(req, verification.refusal);
+    const { tokenInfo, profile } = verification.verified;
+
+    const args = this.options.passReqToCallback ? [req, token, profile] : [token, profile];
+    const { user, info } = await callVerify<TUser>(this.verifyFn, args);
+    if (!user) return this.refuse(req, refusals.userRefused);
+
+    // RFC 6750 §2.3: a page fetched with the token in its URL must stay out of shared caches.
+    if (origin === 'query') responseOf(req)?.setHeader('Cache-Control', 'private');
+    const authInfo: AmazonAuthInfo = { ...info, tokenInfo: publicTokenInfo(tokenInfo, Date.now()) };
+    this.success(user, authInfo);
+  }
+
+  private refuse(req: TRequest, refusal: Refusal): void {
+    const challenge = bearerChallenge(this.options.realm, refusal);
+    // Passport writes WWW-Authenticate only on 401; RFC 6750 §3 wants it on 400 and 403 too.
+    if (refusal.status !== 401) {
+      const res = responseOf(req);
+      if (res && !res.headersSent) res.setHeader('WWW-Authenticate', challenge);
+    }
+    this.fail(challenge, refusal.status);
+  }
+}
+
+function responseOf(req: unknown): ResponseLike | undefined {
+  const res = (req as { res?: Partial<ResponseLike> } | null)?.res;
+  return res && typeof res.setHeader === 'function' ? (res as ResponseLike) : undefined;
+}

@@ -1,0 +1,23 @@
+import { refusals, type Refusal } from './refusal';
+
+/** Amazon's documented ceiling for an access token (bytes). */
+export const MAX_TOKEN_BYTES = 2048;
+
+/** Every LWA access token starts with this; refresh tokens (`Atzr|`) and codes do not. */
+export const TOKEN_PREFIX = 'Atza|';
+
+// Visible ASCII only: rules out whitespace, control characters (header injection, log forging)
+// and non-ASCII, none of which appear in a real token.
+const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
+
+/**
+ * Checks a candidate token's form before anything is sent to Amazon, so junk costs no round trip.
+ * Returns the refusal, or `undefined` when the token is worth asking Amazon about.
+ */
+export function checkTokenFormat(token: string): Refusal | undefined {
+  if (token.length === 0) return refusals.malformedRequest;
+  // The length test first: a multi-megabyte string should not be scanned by a regex.
+  if (token.length > MAX_TOKEN_BYTES || !VISIBLE_ASCII.test(token)) return refusals.malformedToken;
+  if (!token.startsWith(TOKEN_PREFIX)) return refusals.malformedToken;
+  return undefined;
+}

@@ -1,0 +1,58 @@
+import { LwaUpstreamError } from './errors';
+
+/** What tokeninfo says about a token, as handed to the app in `req.authInfo.tokenInfo`. */
+export interface TokenInfo {
+  /** The client ID the token was issued to (tokeninfo `aud`). */
+  readonly audience: string;
+  /** The LWA application (tokeninfo `app_id`), when Amazon gives one. */
+  readonly appId?: string;
+  /** The customer (tokeninfo `user_id`), equal to `profile.id`. */
+  readonly userId: string;
+  /** Seconds the token has left, as of this request: bound the app's own session by it. */
+  readonly expiresIn: number;
+  /** When the token was issued, in epoch seconds (tokeninfo `iat`). */
+  readonly issuedAt?: number;
+}
+
+/** tokeninfo's answer, checked, with `exp` turned into an absolute time. */
+export interface CheckedTokenInfo {
+  readonly aud: string;
+  readonly appId: string | undefined;
+  readonly userId: string;
+  /** Epoch milliseconds when the token stops being valid. */
+  readonly expiresAt: number;
+  readonly issuedAt: number | undefined;
+}
+
+/** Checks the field types of a tokeninfo answer; a wrong one is Amazon misbehaving (502), not a bad token. */
+export function checkTokenInfo(json: Readonly<Record<string, unknown>>, now: number): CheckedTokenInfo {
+  const bad = (field: string): never => {
+    throw new LwaUpstreamError('ERR_LWA_RESPONSE_SHAPE', 'tokeninfo', `field \`${field}\` is missing or of the wrong type`, 200);
+  };
+  const { aud, user_id: userId, app_id: appId, exp, iat } = json;
+  if (typeof aud !== 'string' || aud === '') bad('aud');
+  if (typeof userId !== 'string' || userId === '') bad('user_id');
+  if (appId !== undefined && typeof appId !== 'string') bad('app_id');
+  // `exp` is the seconds *remaining*, not an epoch time (Amazon's docs; a common mistake).
+  if (typeof exp !== 'number' || !Number.isFinite(exp) || exp <= 0) bad('exp');
+  if (iat !== undefined && (typeof iat !== 'number' || !Number.isFinite(iat))) bad('iat');
+  return {
+    aud: aud as string,
+    appId: appId as string | undefined,
+    userId: userId as string,
+    expiresAt: now + (exp as number) * 1000,
+    issuedAt: iat as number | undefined,
+  };
+}
+
+/** The public view of a checked answer at time `now`. */
+export function publicTokenInfo(info: CheckedTokenInfo, now: number): TokenInfo {
+  const view: { -readonly [K in keyof TokenInfo]: TokenInfo[K] } = {
+    audience: info.aud,
+    userId: info.userId,
+    expiresIn: Math.max(0, Math.floor((info.expiresAt - now) / 1000)),
+  };
+  if (info.appId !== undefined) view.appId = info.appId;
+  if (info.issuedAt !== undefined) view.issuedAt = info.issuedAt;
+  return view;
+}

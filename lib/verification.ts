@@ -1,0 +1,78 @@
+import type { AmazonAnswer, AmazonClient } from './amazon-client';
+import { LwaUpstreamError } from './errors';
+import { normalizeProfile, type AmazonProfile } from './profile';
+import { refusals, type Refusal } from './refusal';
+import { checkTokenInfo, type CheckedTokenInfo } from './token-info';
+
+/** A token Amazon vouched for: issued to one of our clients, with the customer's profile. */
+export interface VerifiedToken {
+  readonly tokenInfo: CheckedTokenInfo;
+  readonly profile: AmazonProfile;
+}
+
+export type Verification =
+  | { readonly ok: true; readonly verified: VerifiedToken }
+  | { readonly ok: false; readonly refusal: Refusal };
+
+export interface AudienceRules {
+  readonly clientIDs: ReadonlySet<string>;
+  readonly appIDs: ReadonlySet<string> | undefined;
+}
+
+/** Turns a token into a verdict. Refusals resolve; outages and bad answers reject with an LwaError. */
+export interface TokenVerifier {
+  verify(token: string): Promise<Verification>;
+}
+
+/**
+ * Asks Amazon about a token: tokeninfo and profile at once (one round trip, not two), and success
+ * needs both. Amazon's definite refusals win over an outage on the other call, since the token is
+ * then known to be bad; otherwise an outage is an error, never a refusal.
+ */
+export class AmazonVerifier implements TokenVerifier {
+  constructor(
+    private readonly client: AmazonClient,
+    private readonly rules: AudienceRules,
+  ) {}
+
+  async verify(token: string): Promise<Verification> {
+    const [info, profile] = await Promise.allSettled([this.client.tokenInfo(token), this.client.profile(token)]);
+    return decide(info, profile, this.rules, Date.now());
+  }
+}
+
+const refuse = (refusal: Refusal): Verification => ({ ok: false, refusal });
+
+function decide(
+  info: PromiseSettledResult<AmazonAnswer>,
+  profile: PromiseSettledResult<AmazonAnswer>,
+  rules: AudienceRules,
+  now: number,
+): Verification {
+  if (info.status === 'rejected') {
+    // Without tokeninfo the audience is unknown, so only a plain "invalid token" can be trusted.
+    if (profile.status === 'fulfilled' && profile.value.kind === 'refusal' && profile.value.error !== 'insufficient_scope') {
+      return refuse(refusals.tokenRejected);
+    }
+    throw info.reason;
+  }
+  if (info.value.kind === 'refusal') {
+    return refuse(info.value.error === 'insufficient_scope' ? refusals.insufficientScope : refusals.tokenRejected);
+  }
+  const tokenInfo = checkTokenInfo(info.value.json, now);
+  if (!rules.clientIDs.has(tokenInfo.aud)) return refuse(refusals.audienceMismatch);
+  if (rules.appIDs && (tokenInfo.appId === undefined || !rules.appIDs.has(tokenInfo.appId))) {
+    return refuse(refusals.appIdMismatch);
+  }
+
+  if (profile.status === 'rejected') throw profile.reason;
+  if (profile.value.kind === 'refusal') {
+    return refuse(profile.value.error === 'insufficient_scope' ? refusals.insufficientScope : refusals.tokenRejected);
+  }
+  const customer = normalizeProfile(profile.value.json, profile.value.raw);
+  if (!customer) {
+    throw new LwaUpstreamError('ERR_LWA_RESPONSE_SHAPE', 'profile', 'answer has no customer id', 200);
+  }
+  if (customer.id !== tokenInfo.userId) return refuse(refusals.userIdMismatch);
+  return { ok: true, verified: { tokenInfo, profile: customer } };
+}
