@@ -1,5 +1,6 @@
 import { Agent, request, type Dispatcher } from 'undici';
-import { LwaRateLimitError, LwaTimeoutError, LwaUpstreamError, type LwaEndpoint } from './errors';
+import { LwaError, LwaRateLimitError, LwaTimeoutError, LwaUpstreamError, type LwaEndpoint } from './errors';
+import { publishUpstream } from './events';
 import { BodyTooLargeError, discardBody, readBody } from './read-body';
 import { VERSION } from './version';
 
@@ -75,17 +76,28 @@ export class AmazonClient {
   private async get(endpoint: LwaEndpoint, url: string, headers: Record<string, string>): Promise<AmazonAnswer> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.timeout);
+    const started = performance.now();
+    let status: number | undefined;
     try {
       const res = await request(url, { method: 'GET', headers, dispatcher: this.dispatcher, signal: controller.signal });
-      return await interpret(endpoint, res);
+      status = res.statusCode;
+      const answer = await interpret(endpoint, res);
+      publishUpstream({ endpoint, status, durationMs: performance.now() - started });
+      return answer;
     } catch (err) {
-      if (controller.signal.aborted) throw new LwaTimeoutError(endpoint, this.timeout);
-      if (err instanceof LwaUpstreamError || err instanceof LwaRateLimitError) throw err;
-      // undici's own error carries the request; keep only its code, never the URL with the token.
-      throw new LwaUpstreamError('ERR_LWA_UPSTREAM_CONNECTION', endpoint, `connection failed (${errorCode(err)})`);
+      const error = this.asLwaError(endpoint, err, controller.signal.aborted);
+      publishUpstream({ endpoint, ...(status === undefined ? {} : { status }), code: error.code, durationMs: performance.now() - started });
+      throw error;
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  private asLwaError(endpoint: LwaEndpoint, err: unknown, timedOut: boolean): LwaError {
+    if (timedOut) return new LwaTimeoutError(endpoint, this.timeout);
+    if (err instanceof LwaError) return err;
+    // undici's own error carries the request; keep only its code, never the URL with the token.
+    return new LwaUpstreamError('ERR_LWA_UPSTREAM_CONNECTION', endpoint, `connection failed (${errorCode(err)})`);
   }
 }
 

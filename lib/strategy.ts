@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import * as passportStrategy from 'passport-strategy';
 import { AmazonClient } from './amazon-client';
+import { LwaError } from './errors';
+import { publishOutcome } from './events';
 import { extractToken, type RequestLike, type TokenOrigin } from './extract';
 import {
   resolveOptions,
@@ -85,7 +87,12 @@ export class Strategy<TUser = unknown, TRequest = IncomingMessage> extends Passp
     }
     if (extraction.kind === 'none') return this.refuse(req, refusals.noToken);
     if (extraction.kind === 'refusal') return this.refuse(req, extraction.refusal);
-    this.authenticateToken(req, extraction.token, extraction.origin).catch((err: unknown) => this.error(err));
+    const { origin } = extraction;
+    this.authenticateToken(req, extraction.token, origin).catch((err: unknown) => {
+      const lwa = err instanceof LwaError ? { status: err.status, code: err.code } : { status: 500 };
+      publishOutcome({ outcome: 'error', ...lwa, origin });
+      this.error(err);
+    });
   }
 
   /**
@@ -98,20 +105,22 @@ export class Strategy<TUser = unknown, TRequest = IncomingMessage> extends Passp
 
   private async authenticateToken(req: TRequest, token: string, origin: TokenOrigin): Promise<void> {
     const verification = await this.verifier.verify(token);
-    if (!verification.ok) return this.refuse(req, verification.refusal);
+    if (!verification.ok) return this.refuse(req, verification.refusal, origin);
     const { tokenInfo, profile } = verification.verified;
 
     const args = this.options.passReqToCallback ? [req, token, profile] : [token, profile];
     const { user, info } = await callVerify<TUser>(this.verifyFn, args);
-    if (!user) return this.refuse(req, refusals.userRefused);
+    if (!user) return this.refuse(req, refusals.userRefused, origin);
 
     // RFC 6750 §2.3: a page fetched with the token in its URL must stay out of shared caches.
     if (origin === 'query') responseOf(req)?.setHeader('Cache-Control', 'private');
     const authInfo: AmazonAuthInfo = { ...info, tokenInfo: publicTokenInfo(tokenInfo, Date.now()) };
+    publishOutcome({ outcome: 'success', status: 200, origin });
     this.success(user, authInfo);
   }
 
-  private refuse(req: TRequest, refusal: Refusal): void {
+  private refuse(req: TRequest, refusal: Refusal, origin?: TokenOrigin): void {
+    publishOutcome({ outcome: 'fail', status: refusal.status, reason: refusal.reason, ...(origin ? { origin } : {}) });
     const challenge = bearerChallenge(this.options.realm, refusal);
     // Passport writes WWW-Authenticate only on 401; RFC 6750 §3 wants it on 400 and 403 too.
     if (refusal.status !== 401) {
