@@ -25,10 +25,10 @@ const challenge = (error?: string) =>
   error ? expect.stringMatching(new RegExp(`^Bearer realm="Users", error="${error}"(, error_description="[^"\\\\]*")?$`)) : 'Bearer realm="Users"';
 
 describe('outcomes (DESIGN.md section 2)', () => {
-  const { app } = (() => {
-    let built: ReturnType<typeof appWith> | undefined;
-    return { get app() { return (built ??= appWith(emu)).app; } };
-  })();
+  let app: ReturnType<typeof appWith>['app'];
+  beforeAll(() => {
+    app = appWith(emu).app;
+  });
 
   test('no token in any enabled source: 401, bare Bearer challenge, no upstream call', async () => {
     const res = await request(app).get('/api/me');
@@ -147,7 +147,8 @@ describe('outcomes (DESIGN.md section 2)', () => {
       ['a redirect (not followed)', { kind: 'status', status: 302, body: '' }, 502, 'ERR_LWA_UPSTREAM_STATUS'],
       ['404 (a misconfigured URL)', { kind: 'status', status: 404 }, 502, 'ERR_LWA_UPSTREAM_STATUS'],
       ['malformed JSON', { kind: 'malformed-json' }, 502, 'ERR_LWA_RESPONSE_JSON'],
-      ['an HTML page', { kind: 'html' }, 502, 'ERR_LWA_RESPONSE_CONTENT_TYPE'],
+      ['an HTML error page (502)', { kind: 'html' }, 502, 'ERR_LWA_UPSTREAM_STATUS'],
+      ['an HTML page with status 200', { kind: 'html', status: 200 }, 502, 'ERR_LWA_RESPONSE_CONTENT_TYPE'],
       ['a wrong content type', { kind: 'content-type', contentType: 'text/plain' }, 502, 'ERR_LWA_RESPONSE_CONTENT_TYPE'],
       ['an oversized body', { kind: 'oversized', bytes: 1024 * 1024 }, 502, 'ERR_LWA_RESPONSE_TOO_LARGE'],
       ['a JSON array', { kind: 'status', status: 200, body: '[]', contentType: 'application/json' }, 502, 'ERR_LWA_RESPONSE_SHAPE'],

@@ -1,0 +1,190 @@
+import { createHash, randomBytes, randomInt } from 'node:crypto';
+
+/** A Login with Amazon scope that decides which customer profile fields a token can read. */
+export type Scope = 'profile' | 'profile:user_id' | 'postal_code';
+
+const KNOWN_SCOPES: ReadonlySet<string> = new Set<Scope>(['profile', 'profile:user_id', 'postal_code']);
+
+/** What {@link LwaEmulator.mintToken} needs to issue an access token. */
+export interface MintOptions {
+  /** The client (security profile) the token is issued to; tokeninfo answers it as `aud`. */
+  clientId: string;
+  /** Tokeninfo `app_id`. Default: `'amzn1.application.'` + 32 hex characters derived from `clientId`. */
+  appId?: string;
+  /** The customer's id. Default: a fresh `'amzn1.account.'` + 28 characters `[A-Z0-9]` for every token. */
+  userId?: string;
+  /** Scopes granted to the token. Default `['profile']`. An empty list makes the profile endpoint answer `insufficient_scope`. */
+  scopes?: Scope[];
+  /** Lifetime in seconds from now. Default 3600. Zero or less mints a token that is already expired. */
+  expiresIn?: number;
+  /** Profile `name`. Default {@link SAMPLE_CUSTOMER}'s. */
+  name?: string;
+  /** Profile `email`. Default {@link SAMPLE_CUSTOMER}'s. */
+  email?: string;
+  /** Profile `postal_code`. Default {@link SAMPLE_CUSTOMER}'s. */
+  postalCode?: string;
+  /** Answer the profile endpoint in Amazon's older `{ Profile: { CustomerId, Name, PrimaryEmail, PostalCode } }` shape. */
+  legacyProfileShape?: boolean;
+}
+
+/** Where a token stands at a given moment. */
+export type TokenState = 'active' | 'expired' | 'revoked';
+
+/** Everything the emulator knows about a minted token (a snapshot; it does not change afterwards). */
+export interface TokenRecord {
+  /** Tokeninfo `aud`. */
+  readonly clientId: string;
+  /** Tokeninfo `app_id`. */
+  readonly appId: string;
+  /** Tokeninfo and profile `user_id`. */
+  readonly userId: string;
+  /** Granted scopes, without duplicates. */
+  readonly scopes: readonly Scope[];
+  /** Profile `name`. */
+  readonly name: string;
+  /** Profile `email`. */
+  readonly email: string;
+  /** Profile `postal_code`. */
+  readonly postalCode: string;
+  /** Whether the profile endpoint answers in the older `Profile` shape. */
+  readonly legacyProfileShape: boolean;
+  /** Epoch milliseconds of minting (tokeninfo `iat` is this in seconds). */
+  readonly issuedAt: number;
+  /** Epoch milliseconds after which the token is invalid; {@link LwaEmulator.expire} moves it to the present. */
+  readonly expiresAt: number;
+  /** Whether {@link LwaEmulator.revoke} was called for the token. */
+  readonly revoked: boolean;
+  /** The token's state when this snapshot was taken. */
+  readonly state: TokenState;
+}
+
+/** A token that is valid right now, with its `exp` as tokeninfo reports it. */
+export interface ActiveToken {
+  /** The token's record. */
+  readonly record: TokenRecord;
+  /** Whole seconds of life left, rounded up so a valid token never reports 0. */
+  readonly secondsLeft: number;
+}
+
+/** The customer every minted token belongs to unless told otherwise (Amazon's sample name; a reserved e-mail domain). */
+export const SAMPLE_CUSTOMER: Readonly<{ name: string; email: string; postalCode: string }> = Object.freeze({
+  name: 'Mork Hashimoto',
+  email: 'mork.hashimoto@example.com',
+  postalCode: '98052',
+});
+
+type Entry = Omit<TokenRecord, 'state' | 'expiresAt' | 'revoked'> & { expiresAt: number; revoked: boolean };
+
+const TOKEN_PREFIX = 'Atza|';
+/** Real tokens run 350..2048 bytes; this range stays well inside it while varying the length. */
+const TOKEN_LENGTH = { min: 380, max: 500 } as const;
+const ACCOUNT_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+const ACCOUNT_ID_CHARS = 28;
+
+/** Issues tokens and answers whether one is valid at the store's clock. */
+export class TokenStore {
+  private readonly tokens = new Map<string, Entry>();
+
+  /** @param now - the clock, read on every call so a replaced `Date.now` (or an injected clock) is honoured. */
+  constructor(private readonly now: () => number) {}
+
+  /** Mints a token. Throws a `TypeError` naming the bad option. */
+  mint(options: MintOptions): string {
+    const entry = this.entryFor(options);
+    let token = newToken();
+    while (this.tokens.has(token)) token = newToken();
+    this.tokens.set(token, entry);
+    return token;
+  }
+
+  /** The token's record and remaining life if it is valid now; `undefined` if unknown, expired or revoked. */
+  active(token: string): ActiveToken | undefined {
+    const entry = this.tokens.get(token);
+    if (entry === undefined) return undefined;
+    const now = this.now();
+    const record = snapshot(entry, now);
+    if (record.state !== 'active') return undefined;
+    return { record, secondsLeft: Math.ceil((entry.expiresAt - now) / 1000) };
+  }
+
+  /** A snapshot of the token's record, or `undefined` if this store never minted it. */
+  get(token: string): TokenRecord | undefined {
+    const entry = this.tokens.get(token);
+    return entry === undefined ? undefined : snapshot(entry, this.now());
+  }
+
+  /** Ends the token's life now. Returns whether the token is known. */
+  expire(token: string): boolean {
+    const entry = this.tokens.get(token);
+    if (entry === undefined) return false;
+    entry.expiresAt = Math.min(entry.expiresAt, this.now());
+    return true;
+  }
+
+  /** Revokes the token. Returns whether the token is known. */
+  revoke(token: string): boolean {
+    const entry = this.tokens.get(token);
+    if (entry === undefined) return false;
+    entry.revoked = true;
+    return true;
+  }
+
+  private entryFor(options: MintOptions): Entry {
+    // The emulator is also used from plain JavaScript, where nothing checked these types.
+    if (typeof options !== 'object' || options === null) throw new TypeError('mintToken: options must be an object');
+    const { clientId, scopes = ['profile'], expiresIn = 3600, legacyProfileShape = false } = options;
+    if (typeof clientId !== 'string' || clientId === '') throw new TypeError('mintToken: clientId must be a non-empty string');
+    if (!Array.isArray(scopes) || !scopes.every((s) => KNOWN_SCOPES.has(s))) {
+      throw new TypeError(`mintToken: scopes must be an array of ${[...KNOWN_SCOPES].join(', ')}`);
+    }
+    if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn)) throw new TypeError('mintToken: expiresIn must be a finite number of seconds');
+    if (typeof legacyProfileShape !== 'boolean') throw new TypeError('mintToken: legacyProfileShape must be a boolean');
+    const issuedAt = this.now();
+    return {
+      clientId,
+      appId: optionalString(options, 'appId') ?? deriveAppId(clientId),
+      userId: optionalString(options, 'userId') ?? newUserId(),
+      scopes: Object.freeze([...new Set(scopes)]),
+      name: optionalString(options, 'name') ?? SAMPLE_CUSTOMER.name,
+      email: optionalString(options, 'email') ?? SAMPLE_CUSTOMER.email,
+      postalCode: optionalString(options, 'postalCode') ?? SAMPLE_CUSTOMER.postalCode,
+      legacyProfileShape,
+      issuedAt,
+      expiresAt: issuedAt + expiresIn * 1000,
+      revoked: false,
+    };
+  }
+}
+
+function snapshot(entry: Entry, now: number): TokenRecord {
+  const state: TokenState = entry.revoked ? 'revoked' : entry.expiresAt > now ? 'active' : 'expired';
+  return Object.freeze({ ...entry, state });
+}
+
+function optionalString(options: MintOptions, key: 'appId' | 'userId' | 'name' | 'email' | 'postalCode'): string | undefined {
+  const value = options[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new TypeError(`mintToken: ${key} must be a string`);
+  return value;
+}
+
+/** One client keeps one app id across tokens, as a real security profile does. */
+function deriveAppId(clientId: string): string {
+  return `amzn1.application.${createHash('sha256').update(clientId).digest('hex').slice(0, 32)}`;
+}
+
+function newToken(): string {
+  const bodyLength = randomInt(TOKEN_LENGTH.min, TOKEN_LENGTH.max + 1) - TOKEN_PREFIX.length;
+  return TOKEN_PREFIX + randomBytes(Math.ceil((bodyLength * 3) / 4)).toString('base64url').slice(0, bodyLength);
+}
+
+function newUserId(): string {
+  let id = '';
+  while (id.length < ACCOUNT_ID_CHARS) {
+    for (const byte of randomBytes(ACCOUNT_ID_CHARS)) {
+      // Rejecting the top of the byte range keeps every character equally likely.
+      if (byte < 252 && id.length < ACCOUNT_ID_CHARS) id += ACCOUNT_ALPHABET[byte % ACCOUNT_ALPHABET.length];
+    }
+  }
+  return `amzn1.account.${id}`;
+}
