@@ -4,19 +4,13 @@
  */
 import request from 'supertest';
 import { LwaRateLimitError, LwaTimeoutError, LwaUpstreamError } from '../lib';
-import { LwaEmulator } from '../lib/testing';
+import type { LwaEmulator } from '../lib/testing';
+import { useEmulator } from './support/emulator';
 import { appWith, CLIENT_ID, type MeBody } from './support/app';
 
 let emu: LwaEmulator;
-beforeAll(async () => {
-  emu = await LwaEmulator.start();
-});
-afterAll(async () => {
-  await emu.close();
-});
-beforeEach(() => {
-  emu.clearFaults();
-  emu.resetCalls();
+useEmulator((started) => {
+  emu = started;
 });
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });

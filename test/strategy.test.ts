@@ -4,19 +4,13 @@ import passport from 'passport';
 import request from 'supertest';
 import { Agent, type Dispatcher } from 'undici';
 import { Strategy, type AmazonProfile, type TokenSource } from '../lib';
-import { LwaEmulator } from '../lib/testing';
+import type { LwaEmulator } from '../lib/testing';
+import { useEmulator } from './support/emulator';
 import { acceptAll, appWith, CLIENT_ID, errorHandler, mount, type MeBody, type TestUser } from './support/app';
 
 let emu: LwaEmulator;
-beforeAll(async () => {
-  emu = await LwaEmulator.start();
-});
-afterAll(async () => {
-  await emu.close();
-});
-beforeEach(() => {
-  emu.clearFaults();
-  emu.resetCalls();
+useEmulator((started) => {
+  emu = started;
 });
 
 const mint = (extra: Partial<Parameters<LwaEmulator['mintToken']>[0]> = {}) => emu.mintToken({ clientId: CLIENT_ID, ...extra });
