@@ -1,56 +1,99 @@
 /**
- * Minimal example: an API that accepts a Login with Amazon token on GET /api/me.
+ * The example app: sign in with Amazon, account linking, a stateless API.
  *
- *   npm run example                         # against the built-in emulator: no Amazon account, no network
- *   AMAZON_CLIENT_ID=amzn1.application-oa2-client.… npm run example   # against Amazon
+ *   npm run example            # offline: the LWA emulator starts beside the app (no Amazon account, no network)
+ *   AMAZON_CLIENT_ID=amzn1.application-oa2-client.… [AMAZON_REGION=EU] [AMAZON_APP_ID=amzn1.application.…] npm run example
+ *
+ * Other settings: PORT (default 3000; 0 = any free port), HOST (default 127.0.0.1), SESSION_SECRET,
+ * TRUST_PROXY=1 behind a TLS-terminating proxy. Against Amazon, the page's origin must be among the
+ * security profile's Allowed Origins and served over HTTPS.
  */
-import express from 'express';
-import passport from 'passport';
-import { Strategy, type AmazonProfile } from '../lib';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { LwaEmulator } from '../lib/testing';
+import { MemoryAccountStore } from './accounts';
+import { createApp } from './app';
+import { DEMO_CLIENT_ID, amazonConfig, emulatorConfig } from './config';
+import { DEMO_CUSTOMERS, seedDemoAccounts } from './demo';
 
-const DEMO_CLIENT_ID = 'amzn1.application-oa2-client.example';
-
-async function main(): Promise<void> {
-  const port = Number(process.env.PORT ?? 3000);
-  const real = process.env.AMAZON_CLIENT_ID;
-  const emulator = real ? undefined : await LwaEmulator.start();
-
-  passport.use(
-    new Strategy(
-      emulator
-        ? { clientID: DEMO_CLIENT_ID, tokenInfoURL: emulator.tokenInfoURL, profileURL: emulator.profileURL }
-        : { clientID: real!, region: (process.env.AMAZON_REGION as 'NA' | 'EU' | 'FE' | undefined) ?? 'NA' },
-      // A real app would find or create the local account linked to profile.id here.
-      async (_accessToken: string, profile: AmazonProfile) => ({ amazonId: profile.id, name: profile.displayName }),
-    ),
-  );
-
-  const app = express();
-  app.use(express.json());
-  app.get('/api/me', passport.authenticate('amazon-token', { session: false }), (req, res) => {
-    res.json({ user: req.user, authInfo: req.authInfo });
-  });
-
-  const server = app.listen(port, '127.0.0.1', () => {
-    const url = `http://127.0.0.1:${port}`;
-    console.log(`Example API on ${url}`);
-    if (emulator) {
-      const token = emulator.mintToken({ clientId: DEMO_CLIENT_ID, name: 'Mork Hashimoto', email: 'mork@example.com' });
-      console.log(`Login with Amazon emulator on ${emulator.url} (no Amazon account, no network)`);
-      console.log('Try it with a token the emulator just minted:');
-      console.log(`  curl -s -H 'Authorization: Bearer ${token}' ${url}/api/me`);
-    }
-  });
-  const stop = () => {
-    server.close();
-    void emulator?.close();
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+export interface RunningExample {
+  /** Where the page is, e.g. `http://127.0.0.1:3000`. */
+  readonly url: string;
+  /** The emulator, when running offline. */
+  readonly emulator: LwaEmulator | undefined;
+  close(): Promise<void>;
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+/** Starts the example (and, without `AMAZON_CLIENT_ID`, the emulator) and prints how to use it. */
+export async function startExample(env: NodeJS.ProcessEnv = process.env, log: (line: string) => void = console.log): Promise<RunningExample> {
+  const offline = !env.AMAZON_CLIENT_ID;
+  const emulator = offline ? await LwaEmulator.start({ customers: DEMO_CUSTOMERS }) : undefined;
+  try {
+    const config = emulator === undefined ? amazonConfig(env) : emulatorConfig(emulator, env);
+    const accounts = new MemoryAccountStore();
+    const seeded = emulator === undefined ? undefined : await seedDemoAccounts(accounts, emulator);
+    const example = createApp(config, accounts);
+    const server = await listen(example.app, Number(env.PORT ?? 3000), env.HOST || '127.0.0.1').catch(async (err: unknown) => {
+      await example.close();
+      throw err;
+    });
+    const { address, port } = server.address() as AddressInfo;
+    const url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+
+    log(`Example app: ${url}  (open it in a browser)`);
+    if (emulator !== undefined && seeded !== undefined) {
+      log(`Login with Amazon emulator: ${emulator.url}  (no Amazon account, no network)`);
+      log(`  its sign-in page offers ${emulator.customers.map((c) => c.name).join(', ')}; ${seeded.name} already has an account`);
+      const token = emulator.mintToken({ clientId: DEMO_CLIENT_ID, userId: seeded.userId, name: seeded.name, email: seeded.email });
+      log(`The stateless API, with a token the emulator just minted for ${seeded.name}:`);
+      log(`  curl -s -H 'Authorization: Bearer ${token}' ${url}/api/me`);
+    } else {
+      log(`Talking to Amazon (region ${config.region}) for client ${config.clientID}.`);
+      log(`  Amazon's SDK needs this page's origin among the security profile's Allowed Origins, over HTTPS.`);
+      log(`  curl -s -H 'Authorization: Bearer <an access token>' ${url}/api/me`);
+      if (config.appID === undefined) log('  (set AMAZON_APP_ID to enable GET /api/app/me, which also checks the app ID)');
+    }
+
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      emulator,
+      close: () =>
+        (closing ??= (async () => {
+          server.closeAllConnections();
+          await new Promise<void>((resolve) => server.close(() => resolve()));
+          await example.close();
+          await emulator?.close();
+        })()),
+    };
+  } catch (err) {
+    await emulator?.close();
+    throw err;
+  }
+}
+
+function listen(app: RequestListener, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer(app).listen(port, host);
+    server.once('listening', () => resolve(server));
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      reject(err.code === 'EADDRINUSE' ? new Error(`Port ${port} on ${host} is in use: set PORT to another (0 picks a free one).`) : err);
+    });
+  });
+}
+
+if (require.main === module) {
+  startExample().then(
+    (running) => {
+      const stop = (): void => {
+        void running.close();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    },
+    (err: unknown) => {
+      console.error(err instanceof Error ? err.message : err);
+      process.exit(1);
+    },
+  );
+}

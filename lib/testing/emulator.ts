@@ -13,6 +13,7 @@ import {
   type FaultTarget,
   type Reply,
 } from './faults';
+import { SIGN_IN_PATHS, SignInFlow, resolveCustomers, type EmulatorCustomer, type SignInCustomer } from './sign-in';
 import { TokenStore, type MintOptions, type Scope, type TokenRecord } from './token-store';
 
 /** How a request carried its access token. */
@@ -59,6 +60,13 @@ export interface EmulatorOptions {
   now?: () => number;
   /** How many requests {@link LwaEmulator.requests} keeps, oldest dropped first. Default 10,000. */
   maxRecordedRequests?: number;
+  /**
+   * Turns on the browser sign-in flow (off by default): the authorization page `/ap/oa` offers these
+   * customers to pick from, `/auth/o2/token` exchanges the code (with PKCE) for an access token, and
+   * `/sdk/na/login1.js` is a stand-in for the LWA SDK for JavaScript that drives both. Those paths
+   * are recorded as `'other'` requests and are not subject to latency or faults.
+   */
+  customers?: readonly EmulatorCustomer[];
 }
 
 const TOKENINFO_PATH = '/auth/o2/tokeninfo';
@@ -119,6 +127,7 @@ export class LwaEmulator {
   private accepted = 0;
   private baseURL = '';
   private closing: Promise<void> | undefined;
+  private readonly signIn: SignInFlow | undefined;
 
   private constructor(options: EmulatorOptions) {
     const now = options.now ?? (() => Date.now());
@@ -128,6 +137,7 @@ export class LwaEmulator {
     if (!Number.isSafeInteger(max) || max < 0) throw new TypeError('LwaEmulator: maxRecordedRequests must be a non-negative integer');
     this.maxRecorded = max;
     this.setLatency(options.latencyMs ?? 0);
+    this.signIn = options.customers === undefined ? undefined : new SignInFlow(resolveCustomers(options.customers), this.store, now);
 
     this.server = createServer((req, res) => this.onRequest(req, res));
     this.server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
@@ -173,6 +183,35 @@ export class LwaEmulator {
   /** `${url}/user/profile`: pass as the strategy's `profileURL`. */
   get profileURL(): string {
     return this.baseURL + PROFILE_PATH;
+  }
+
+  /** `${url}/ap/oa`: the sign-in page (with the `customers` option). */
+  get authorizeURL(): string {
+    return this.baseURL + SIGN_IN_PATHS.authorize;
+  }
+
+  /** `${url}/auth/o2/token`: the code-for-token exchange (with the `customers` option). */
+  get tokenURL(): string {
+    return this.baseURL + SIGN_IN_PATHS.token;
+  }
+
+  /**
+   * `${url}/sdk/na/login1.js`: load it where a page would load Amazon's SDK (with the `customers`
+   * option). It provides `amazon.Login.setClientId`, `getClientId`, `authorize(options, callback)`
+   * with `popup: true` (the default) and `pkce: true`, `retrieveToken(code, callback)` and `logout`.
+   */
+  get sdkURL(): string {
+    return this.baseURL + SIGN_IN_PATHS.sdk;
+  }
+
+  /** The sign-in page's customers, with their `userId`s; empty without the `customers` option. */
+  get customers(): readonly SignInCustomer[] {
+    return this.signIn?.customers ?? [];
+  }
+
+  /** The tokeninfo `app_id` of tokens minted for `clientId` without an `appId`. */
+  appIdOf(clientId: string): string {
+    return this.store.defaultAppId(clientId);
   }
 
   /** Live counters of requests per endpoint (a faulted request counts). Copy it to keep a snapshot. */
@@ -271,16 +310,14 @@ export class LwaEmulator {
     // A client may vanish mid-answer; a write racing that must not become an uncaught 'error'.
     res.on('error', () => undefined);
     req.on('error', () => undefined);
+    const { path, query } = splitTarget(req.url ?? '');
+    if (this.signIn?.handles(path)) {
+      this.record({ endpoint: 'other', method: req.method ?? '', path, headers: { ...req.headers }, tokenVia: null });
+      this.signIn.handle(req, res, path, query, this.baseURL).catch(() => answerServerError(res));
+      return;
+    }
     req.resume();
-    this.handle(req, res).catch(() => {
-      // A bug here must cost one request, not the test run.
-      try {
-        if (!res.headersSent && !res.destroyed) send(res, randomUUID(), serverError());
-        else res.destroy();
-      } catch {
-        res.destroy();
-      }
-    });
+    this.handle(req, res).catch(() => answerServerError(res));
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -406,6 +443,16 @@ function profileFields(record: TokenRecord): Record<string, unknown> | undefined
   }
   // JSON.stringify leaves out the undefined ones, as Amazon leaves out fields outside the scopes.
   return { user_id: record.userId, name, email, postal_code: postalCode };
+}
+
+/** After a bug in a handler: it must cost one request, not the test run. */
+function answerServerError(res: ServerResponse): void {
+  try {
+    if (!res.headersSent && !res.destroyed) send(res, randomUUID(), serverError());
+    else res.destroy();
+  } catch {
+    res.destroy();
+  }
 }
 
 function jsonReply(value: unknown): Reply {

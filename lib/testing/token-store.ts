@@ -113,6 +113,12 @@ export class TokenStore {
     return entry === undefined ? undefined : snapshot(entry, this.now());
   }
 
+  /** The `app_id` of tokens minted for `clientId` without an `appId`. */
+  defaultAppId(clientId: string): string {
+    if (typeof clientId !== 'string' || clientId === '') throw new TypeError('appIdOf: clientId must be a non-empty string');
+    return deriveAppId(clientId);
+  }
+
   /** Ends the token's life now. Returns whether the token is known. */
   expire(token: string): boolean {
     const entry = this.tokens.get(token);

@@ -1,0 +1,212 @@
+/**
+ * The example app, built without listening (tests mount it with supertest):
+ *
+ * - `GET /`: the page (public/): sign in with Amazon, link Amazon accounts, local accounts.
+ * - `POST /auth/amazon` `{ access_token, createAccount? }`: the page's token -> sign in, create or
+ *   link (see linking.ts), answered `{ outcome, account }`, or 409 `{ error, message }`.
+ * - `POST /auth/local/signup`, `/auth/local/signin`, `/auth/signout`: the app's own accounts.
+ * - `GET /api/session`: who is signed in (the session).
+ * - `GET /api/me`: stateless, `session: false`: the token from any source -> the linked account.
+ * - `GET /api/app/me`: the same, also requiring the token's `app_id` (the `appID` option).
+ */
+import path from 'node:path';
+import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler } from 'express';
+import session from 'express-session';
+import passport from 'passport';
+import { LwaError, Strategy, type AmazonAuthInfo, type AmazonProfile } from '../lib';
+import { DuplicateError, type Account, type AccountStore } from './accounts';
+import type { ExampleConfig } from './config';
+import { AccountError, signInOrLink, type LinkOutcome } from './linking';
+import { checkPassword, hashPassword } from './passwords';
+
+export interface ExampleApp {
+  readonly app: Express;
+  /** Releases the strategies' connection pools. */
+  close(): Promise<void>;
+}
+
+const PUBLIC_DIR = path.join(__dirname, 'public');
+const SESSION_HOURS = 8;
+
+export function createApp(config: ExampleConfig, accounts: AccountStore): ExampleApp {
+  // A Passport instance of the app's own, rather than the global one: several apps (tests) per process.
+  const pp = new passport.Passport();
+  const amazon = {
+    clientID: config.clientID,
+    region: config.region,
+    ...(config.tokenInfoURL === undefined ? {} : { tokenInfoURL: config.tokenInfoURL }),
+    ...(config.profileURL === undefined ? {} : { profileURL: config.profileURL }),
+  };
+
+  /** Stateless API: the token must belong to a linked Amazon customer. */
+  const linkedAccount = async (_accessToken: string, profile: AmazonProfile): Promise<Account> => {
+    const account = await accounts.findByAmazonId(profile.id);
+    // The token is good, the customer just has no account here: 403, not the 401 that tells a client to get a new token.
+    if (account === undefined) throw new AccountError(403, 'no_account', 'No account is linked to this Amazon customer: sign in on the web page first.');
+    return account;
+  };
+  const api = new Strategy<Account>(amazon, linkedAccount);
+  const apiWithAppId = config.appID === undefined ? undefined : new Strategy<Account>({ ...amazon, appID: config.appID }, linkedAccount);
+
+  /**
+   * The page's sign-in: `verify` sees the request, so the session's account (`req.user`) decides
+   * between signing in and linking. Only the JSON body may carry the token here.
+   */
+  const web = new Strategy<Account, Request>({ ...amazon, passReqToCallback: true, tokenSources: ['body'] }, (req, _accessToken, profile, done) => {
+    const body = req.body as { createAccount?: unknown } | undefined;
+    signInOrLink(accounts, { current: req.user as Account | undefined, profile, createAccount: body?.createAccount === true }).then(
+      ({ account, outcome }) => done(null, account, { outcome }),
+      done,
+    );
+  });
+
+  pp.use(api); // 'amazon-token'
+  if (apiWithAppId !== undefined) pp.use('amazon-token-app', apiWithAppId);
+  pp.use('amazon-web', web);
+  pp.serializeUser((user, done) => done(null, (user as Account).id));
+  pp.deserializeUser((id: string, done) => {
+    // An account deleted meanwhile just ends the session (false), it is not an error.
+    accounts.findById(id).then((account) => done(null, account ?? false), done);
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  if (config.trustProxy) app.set('trust proxy', 1);
+  app.use(express.json({ limit: '16kb' }));
+  app.use(express.urlencoded({ extended: false, limit: '16kb' }));
+  app.use(express.static(PUBLIC_DIR));
+  app.use(['/api', '/auth', '/config.json'], noStore);
+
+  app.get('/config.json', (_req, res) => {
+    res.json({ mode: config.mode, clientId: config.clientID, sdkURL: config.sdkURL, appRoute: apiWithAppId !== undefined });
+  });
+
+  // Stateless routes come before the session middleware: they never read or set a cookie.
+  app.get('/api/me', pp.authenticate('amazon-token', { session: false }), sendMe);
+  if (apiWithAppId !== undefined) app.get('/api/app/me', pp.authenticate('amazon-token-app', { session: false }), sendMe);
+
+  app.use(
+    session({
+      name: 'example.sid',
+      secret: config.sessionSecret,
+      resave: false,
+      saveUninitialized: false,
+      // express-session's default MemoryStore: fine for an example, one process, gone on restart.
+      // It is not for production (it never prunes well and is not shared): use a real store there.
+      cookie: { httpOnly: true, sameSite: 'lax', secure: 'auto', maxAge: SESSION_HOURS * 3600_000 },
+    }),
+  );
+  app.use(pp.initialize());
+  app.use(pp.session());
+
+  app.get('/api/session', (req, res) => {
+    res.json({ account: (req.user as Account | undefined) ?? null });
+  });
+
+  // Every route that changes the session: JSON only and same origin (against CSRF, with SameSite).
+  app.post('/auth/amazon', sameOrigin, jsonOnly, pp.authenticate('amazon-web'), (req, res) => {
+    const { outcome } = req.authInfo as AmazonAuthInfo & { outcome: LinkOutcome };
+    res.json({ outcome, account: req.user });
+  });
+
+  app.post('/auth/local/signup', sameOrigin, jsonOnly, async (req, res) => {
+    const input = signupInput(req.body);
+    if (typeof input === 'string') return void res.status(400).json({ error: 'invalid_input', message: input });
+    try {
+      const account = await accounts.create({ ...input, passwordHash: await hashPassword(input.password) });
+      await logIn(req, account);
+      res.status(201).json({ account });
+    } catch (err) {
+      if (!(err instanceof DuplicateError)) throw err;
+      res.status(409).json({ error: 'username_taken', message: `The username ${input.username} is taken.` });
+    }
+  });
+
+  app.post('/auth/local/signin', sameOrigin, jsonOnly, async (req, res) => {
+    const { username, password } = (req.body ?? {}) as Record<string, unknown>;
+    const found = typeof username === 'string' ? await accounts.credentials(username) : undefined;
+    // A real app also limits attempts per account and per address.
+    if (!(await checkPassword(typeof password === 'string' ? password : '', found?.passwordHash)) || found === undefined) {
+      return void res.status(401).json({ error: 'invalid_credentials', message: 'Wrong username or password.' });
+    }
+    await logIn(req, found.account);
+    res.json({ account: found.account });
+  });
+
+  app.post('/auth/signout', sameOrigin, (req, res, next) => {
+    req.logout((err) => (err ? next(err) : res.status(204).end()));
+  });
+
+  app.use(['/api', '/auth'], (_req, res) => {
+    res.status(404).json({ error: 'not_found', message: 'No such route.' });
+  });
+  app.use(errorHandler);
+
+  return {
+    app,
+    close: async () => {
+      await Promise.all([api.close(), apiWithAppId?.close(), web.close()]);
+    },
+  };
+}
+
+const sendMe: RequestHandler = (req, res) => {
+  const { tokenInfo } = req.authInfo as AmazonAuthInfo;
+  res.json({ account: req.user, amazonUserId: tokenInfo.userId, tokenExpiresIn: tokenInfo.expiresIn });
+};
+
+const noStore: RequestHandler = (_req, res, next) => {
+  res.set('Cache-Control', 'no-store');
+  next();
+};
+
+/** Browsers send `Origin` on every POST; a cross-site one is refused (other clients send none). */
+const sameOrigin: RequestHandler = (req, res, next) => {
+  const origin = req.get('origin');
+  if (origin === undefined || (URL.canParse(origin) && new URL(origin).host === req.host)) return next();
+  res.status(403).json({ error: 'cross_origin', message: 'Cross-origin requests are refused.' });
+};
+
+/** An HTML form cannot send JSON, and a cross-origin script cannot without a preflight we never grant. */
+const jsonOnly: RequestHandler = (req, res, next) => {
+  if (req.is('application/json')) return next();
+  res.status(415).json({ error: 'json_only', message: 'Send a JSON body.' });
+};
+
+function logIn(req: Request, account: Account): Promise<void> {
+  return new Promise((resolve, reject) => req.login(account, (err) => (err ? reject(err) : resolve())));
+}
+
+interface SignupInput {
+  username: string;
+  password: string;
+  name: string;
+  email?: string;
+}
+
+/** The sign-up form, checked; a string is the reason it was refused. */
+function signupInput(body: unknown): SignupInput | string {
+  const { username, password, name, email } = (body ?? {}) as Record<string, unknown>;
+  if (typeof username !== 'string' || !/^[a-z0-9][a-z0-9_.-]{2,31}$/i.test(username)) {
+    return 'The username takes 3 to 32 letters, digits, dots, dashes or underscores.';
+  }
+  if (typeof password !== 'string' || password.length < 8 || password.length > 200) return 'The password takes 8 to 200 characters.';
+  if (typeof name !== 'string' || name.trim() === '' || name.length > 100) return 'Give a name of up to 100 characters.';
+  if (email !== undefined && email !== '' && (typeof email !== 'string' || email.length > 254 || !/^[^\s@]+@[^\s@]+$/.test(email))) {
+    return 'The e-mail address does not look right.';
+  }
+  return { username, password, name: name.trim(), ...(typeof email === 'string' && email !== '' ? { email } : {}) };
+}
+
+const errorHandler: ErrorRequestHandler = (err: unknown, _req, res, next) => {
+  if (res.headersSent) return next(err);
+  if (err instanceof AccountError) return void res.status(err.status).json({ error: err.code, message: err.message });
+  // Amazon down, slow or rate limiting (502/503/504): not the person's fault, and not a bad token.
+  if (err instanceof LwaError) return void res.status(err.status).json({ error: err.code, message: 'Login with Amazon did not answer. Please try again.' });
+  const status = (err as { status?: unknown }).status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return void res.status(status).json({ error: 'bad_request', message: 'The request could not be read.' });
+  }
+  console.error(err);
+  res.status(500).json({ error: 'server_error', message: 'Something went wrong.' });
+};
