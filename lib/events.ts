@@ -22,6 +22,8 @@ export const CHANNELS = Object.freeze({
 /** One HTTP call to Amazon (each attempt, when retried). */
 export interface UpstreamEvent {
   readonly endpoint: LwaEndpoint;
+  /** 1 for the first call, 2 for the first retry, and so on (the `retries` option). */
+  readonly attempt: number;
   /** Amazon's HTTP status, when an answer arrived. */
   readonly status?: number;
   /** Set when the call ended in an error. */
@@ -39,8 +41,31 @@ export interface OutcomeEvent {
   readonly origin?: TokenOrigin;
 }
 
+/**
+ * One verification-cache lookup, or a store failure. Every token the strategy verifies produces
+ * exactly one of `hit`, `miss` or `shared`; a `store-error` comes on top, whenever a call to the
+ * cache store failed or overran its time limit (the request then went on as if there were no cache).
+ */
+export type CacheEvent =
+  | {
+      readonly type: 'hit';
+      /** What the cached answer said: a verified token, or one of Amazon's refusals. */
+      readonly verdict: 'verified' | 'refused';
+    }
+  | { readonly type: 'miss' }
+  /** Joined a verification of the same token already in flight (single flight). */
+  | { readonly type: 'shared' }
+  | {
+      readonly type: 'store-error';
+      readonly operation: 'get' | 'set' | 'delete';
+      /** `'timeout'`: no answer within `cache.storeTimeout`; `'error'`: it threw or rejected. */
+      readonly reason: 'timeout' | 'error';
+      readonly durationMs: number;
+    };
+
 const upstream = diagnostics_channel.channel(CHANNELS.upstream);
 const outcome = diagnostics_channel.channel(CHANNELS.outcome);
+const cache = diagnostics_channel.channel(CHANNELS.cache);
 
 export function publishUpstream(event: UpstreamEvent): void {
   if (upstream.hasSubscribers) upstream.publish(event);
@@ -48,4 +73,8 @@ export function publishUpstream(event: UpstreamEvent): void {
 
 export function publishOutcome(event: OutcomeEvent): void {
   if (outcome.hasSubscribers) outcome.publish(event);
+}
+
+export function publishCache(event: CacheEvent): void {
+  if (cache.hasSubscribers) cache.publish(event);
 }

@@ -2,10 +2,23 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { refusals, type Refusal } from './refusal';
 import { checkTokenFormat } from './token-format';
 
-/** The places a client may put its access token. */
+/**
+ * The places a client may put its access token.
+ * @example
+ * ```ts
+ * // Mobile clients send a header; nothing else is read:
+ * new Strategy({ clientID, tokenSources: ['authorization'] }, verify);
+ * ```
+ */
 export type TokenSource = 'authorization' | 'x-amz-access-token' | 'body' | 'query';
 
-/** Where the token that was used came from (`'custom'`: the `extractToken` option). */
+/**
+ * Where the token that was used came from (`'custom'`: the `extractToken` option).
+ * @example
+ * ```ts
+ * diagnostics_channel.subscribe(CHANNELS.outcome, (e) => metrics.increment(`lwa.token_from.${(e as OutcomeEvent).origin}`));
+ * ```
+ */
 export type TokenOrigin = TokenSource | 'custom';
 
 export const ALL_TOKEN_SOURCES: readonly TokenSource[] = Object.freeze([

@@ -1,5 +1,8 @@
 export { Strategy, type AmazonAuthInfo } from './strategy';
 export type { StrategyOptions, StrategyOptionsWithRequest, StrategyOptionsBase, LwaRegion } from './options';
+export type { CacheOptions } from './options';
+export type { CacheStore, CacheEntry } from './cache-store';
+export { CHANNELS, type CacheEvent, type UpstreamEvent, type OutcomeEvent } from './events';
 export type { AmazonProfile } from './profile';
 export type { TokenInfo } from './token-info';
 export type { TokenSource, TokenOrigin } from './extract';

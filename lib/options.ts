@@ -1,6 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { Dispatcher } from 'undici';
+import type { CacheStore } from './cache-store';
+import type { ResolvedCacheOptions } from './cached-verifier';
 import { ALL_TOKEN_SOURCES, type TokenSource } from './extract';
+import { DEFAULT_RETRIES, MAX_RETRIES } from './retry';
 
 /** Login with Amazon regions and their API hosts. */
 export type LwaRegion = 'NA' | 'EU' | 'FE';
@@ -35,10 +38,49 @@ export interface StrategyOptionsBase<TRequest = IncomingMessage> {
   extractToken?: (req: TRequest) => string | undefined;
   /** `realm` of the `WWW-Authenticate` challenge. Default `'Users'`. */
   realm?: string;
-  /** Milliseconds allowed for each call to Amazon. Default 5000. */
+  /** Milliseconds allowed for each call to Amazon, its retries included. Default 5000. */
   timeout?: number;
+  /**
+   * How many times a call to Amazon is tried again after a connection error, a 5xx or a 429 (never
+   * after a 4xx), with jittered backoff, honouring `Retry-After` when it fits, and only while a
+   * retry still fits in `timeout`. A whole number from 0 (no retries) to 10. Default 1.
+   */
+  retries?: number;
   /** An undici `Dispatcher` (ProxyAgent, custom Agent, MockAgent). Default: a keep-alive pool of the strategy's own. */
   dispatcher?: Dispatcher;
+  /**
+   * The verification cache: Amazon's answer for a token (tokeninfo + profile, or a refusal) is
+   * kept, keyed by the token's SHA-256, so a token's later requests cost no call to Amazon; `verify`
+   * still runs on every request. `false` turns it off; a {@link CacheStore} (a `Keyv` instance, say)
+   * shares it between processes; {@link CacheOptions} tunes it. Default: on, in memory,
+   * `{ max: 10000, ttl: 300000, refusalTtl: 10000 }`.
+   */
+  cache?: boolean | CacheOptions | CacheStore;
+}
+
+/**
+ * Settings of the verification cache (the `cache` option).
+ *
+ * @example
+ * ```ts
+ * new Strategy({ clientID, cache: { max: 50_000, ttl: 60_000 } }, verify);
+ * new Strategy({ clientID, cache: { store: createKeyv(process.env.REDIS_URL, { throwOnErrors: true }) } }, verify); // @keyv/redis
+ * ```
+ */
+export interface CacheOptions {
+  /** Tokens kept by the built-in in-memory LRU, least recently used dropped first. Default 10000. Not with `store`. */
+  max?: number;
+  /** Milliseconds a verified token is kept at most; never past the token's own expiry. Default 300000 (5 minutes). */
+  ttl?: number;
+  /** Milliseconds Amazon's refusal of a token (invalid, expired, wrong audience) is kept; 0 keeps none. Default 10000. */
+  refusalTtl?: number;
+  /** A store with Keyv's shape, instead of the built-in LRU: share verifications between processes through Redis. */
+  store?: CacheStore;
+  /**
+   * Milliseconds allowed for each call to `store`. A store that fails or overruns is skipped (the
+   * request goes to Amazon) and left alone for 5 seconds, with a `store-error` event. Default 100.
+   */
+  storeTimeout?: number;
 }
 
 /** Options when `verify` is `(accessToken, profile, done)`. */
@@ -65,10 +107,15 @@ export interface ResolvedOptions {
   readonly passReqToCallback: boolean;
   readonly realm: string;
   readonly timeout: number;
+  readonly retries: number;
   readonly dispatcher: Dispatcher | undefined;
+  readonly cache: ResolvedCacheOptions;
 }
 
 export const DEFAULT_TIMEOUT_MS = 5000;
+
+/** Defaults of the `cache` option (milliseconds, entries). */
+export const CACHE_DEFAULTS = Object.freeze({ max: 10_000, ttl: 300_000, refusalTtl: 10_000, storeTimeout: 100 });
 
 /** Every option name, so that a typo (`clientId`, `appId`) fails loudly instead of disabling a check. */
 const KNOWN_OPTIONS = new Set([
@@ -83,7 +130,9 @@ const KNOWN_OPTIONS = new Set([
   'passReqToCallback',
   'realm',
   'timeout',
+  'retries',
   'dispatcher',
+  'cache',
 ]);
 
 function fail(option: string, expected: string): never {
@@ -109,6 +158,65 @@ function httpURL(option: string, value: unknown): string {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') fail(option, 'an http(s) URL string');
   if (url.hash || url.username || url.password) fail(option, 'a URL without credentials or fragment');
   return url.href;
+}
+
+const CACHE_OPTIONS = new Set(['max', 'ttl', 'refusalTtl', 'store', 'storeTimeout']);
+
+function isStore(value: unknown): value is CacheStore {
+  const v = value as Partial<Record<keyof CacheStore, unknown>> | null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.get === 'function' &&
+    typeof v.set === 'function' &&
+    typeof v.delete === 'function'
+  );
+}
+
+function wholeNumber(
+  option: string,
+  value: unknown,
+  fallback: number,
+  min: 0 | 1,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  const ms = value ?? fallback;
+  if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < min || ms > max) {
+    fail(
+      option,
+      `a ${min === 0 ? 'non-negative' : 'positive'} whole number${option === 'cache.max' ? '' : ' of milliseconds'}`,
+    );
+  }
+  return ms;
+}
+
+/** `cache`: `false`, a store, or `CacheOptions` (whose unknown names are refused like the top level's). */
+function resolveCache(value: unknown): ResolvedCacheOptions {
+  if (value === false) return false;
+  if (value === undefined || value === true) return Object.freeze({ ...CACHE_DEFAULTS, store: undefined });
+  if (isStore(value)) return Object.freeze({ ...CACHE_DEFAULTS, store: value });
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    fail(
+      'cache',
+      'a boolean, cache options (`{ max, ttl, refusalTtl, store, storeTimeout }`) or a store with get/set/delete',
+    );
+  }
+  const c = value as Record<string, unknown>;
+  for (const key of Object.keys(c)) {
+    if (!CACHE_OPTIONS.has(key)) throw new TypeError(`passport-lwa-token: unknown option \`cache.${key}\``);
+  }
+  if (c.store !== undefined && !isStore(c.store)) {
+    fail('cache.store', "an object with get, set and delete methods (Keyv's shape)");
+  }
+  const store = c.store;
+  if (store && c.max !== undefined) fail('cache.max', 'left out with `cache.store` (the store bounds itself)');
+  return Object.freeze({
+    max: wholeNumber('cache.max', c.max, CACHE_DEFAULTS.max, 1),
+    ttl: wholeNumber('cache.ttl', c.ttl, CACHE_DEFAULTS.ttl, 1),
+    refusalTtl: wholeNumber('cache.refusalTtl', c.refusalTtl, CACHE_DEFAULTS.refusalTtl, 0),
+    store,
+    storeTimeout: wholeNumber('cache.storeTimeout', c.storeTimeout, CACHE_DEFAULTS.storeTimeout, 1, 2 ** 31 - 1),
+  });
 }
 
 // A realm goes inside a quoted-string of a header: no quote, backslash, or control character.
@@ -163,6 +271,11 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     fail('timeout', 'a positive whole number of milliseconds');
   }
 
+  const retries = o.retries ?? DEFAULT_RETRIES;
+  if (typeof retries !== 'number' || !Number.isInteger(retries) || retries < 0 || retries > MAX_RETRIES) {
+    fail('retries', `a whole number from 0 to ${MAX_RETRIES}`);
+  }
+
   const dispatcher = o.dispatcher;
   if (dispatcher !== undefined && (typeof dispatcher !== 'object' || dispatcher === null || typeof (dispatcher as Dispatcher).dispatch !== 'function')) {
     fail('dispatcher', 'an undici Dispatcher');
@@ -179,6 +292,8 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     passReqToCallback,
     realm,
     timeout,
+    retries,
     dispatcher: dispatcher as Dispatcher | undefined,
+    cache: resolveCache(o.cache),
   });
 }

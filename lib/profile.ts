@@ -4,6 +4,11 @@
  * `id` is Amazon's `user_id` (`amzn1.account.…`): stable for one customer across the apps of one
  * developer account, so it is the key to link accounts on. Fields the token's scope does not
  * cover are absent, never `undefined` or empty strings.
+ * @example
+ * ```ts
+ * new Strategy({ clientID }, async (accessToken, profile: AmazonProfile) =>
+ *   users.upsert({ amazonId: profile.id, name: profile.displayName, email: profile.emails?.[0]?.value }));
+ * ```
  */
 export interface AmazonProfile {
   readonly provider: 'amazon';

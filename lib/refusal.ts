@@ -4,10 +4,27 @@
  * `error()`; mixing the two up is how an outage ends up logging users out.
  */
 
-/** RFC 6750 §3.1 error codes. */
+/**
+ * RFC 6750 §3.1 error codes.
+ * @example
+ * ```ts
+ * // The `error` attribute of WWW-Authenticate on a refusal:
+ * // WWW-Authenticate: Bearer realm="Users", error="invalid_token", error_description="…"
+ * const code: BearerErrorCode = 'invalid_token';
+ * ```
+ */
 export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope';
 
-/** Why the request was refused; passed to a custom Passport callback and in `fail` events. */
+/**
+ * Why the request was refused; passed to a custom Passport callback and in `fail` events.
+ * @example
+ * ```ts
+ * diagnostics_channel.subscribe(CHANNELS.outcome, (message) => {
+ *   const e = message as OutcomeEvent;
+ *   if (e.reason === 'audience_mismatch') log.warn('a token issued to another app was presented');
+ * });
+ * ```
+ */
 export type RefusalReason =
   | 'no_token'
   | 'multiple_tokens'

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import * as passportStrategy from 'passport-strategy';
 import { AmazonClient } from './amazon-client';
+import { CachedVerifier } from './cached-verifier';
 import { LwaError } from './errors';
 import { publishOutcome } from './events';
 import { extractToken, type RequestLike, type TokenOrigin } from './extract';
@@ -26,7 +27,16 @@ interface PassportActions {
 // passport-strategy ships no types; describing the base here keeps @types/express out of ours.
 const PassportStrategy = passportStrategy.Strategy as unknown as new () => PassportActions;
 
-/** What `req.authInfo` holds after a successful authentication. */
+/**
+ * What `req.authInfo` holds after a successful authentication.
+ * @example
+ * ```ts
+ * app.get('/api/me', passport.authenticate('amazon-token', { session: false }), (req, res) => {
+ *   const { tokenInfo } = req.authInfo as AmazonAuthInfo;
+ *   res.json({ user: req.user, sessionSecondsLeft: tokenInfo.expiresIn });
+ * });
+ * ```
+ */
 export interface AmazonAuthInfo {
   /** What tokeninfo said, with `expiresIn` as of this request. */
   readonly tokenInfo: TokenInfo;
@@ -73,7 +83,8 @@ export class Strategy<TUser = unknown, TRequest = IncomingMessage> extends Passp
     this.options = resolveOptions(options);
     this.verifyFn = verify as (...args: never[]) => unknown;
     this.client = new AmazonClient(this.options);
-    this.verifier = new AmazonVerifier(this.client, this.options);
+    // Cache and single flight in front of Amazon (DESIGN.md §5); `verify` still runs every time.
+    this.verifier = new CachedVerifier(new AmazonVerifier(this.client, this.options), this.options.cache, this.options);
   }
 
   /** Called by Passport for each request; not meant to be called directly. */

@@ -1,9 +1,24 @@
 import type { AmazonProfile } from './profile';
 
-/** What `verify` may hand back as the user: a falsy value refuses the sign-in. */
+/**
+ * What `verify` may hand back as the user: a falsy value refuses the sign-in.
+ * @example
+ * ```ts
+ * const verify: VerifyFunction<User> = async (_token, profile): Promise<VerifyResult<User>> =>
+ *   (await users.findByAmazonId(profile.id)) ?? false; // false: refused, 401
+ * ```
+ */
 export type VerifyResult<TUser> = TUser | false | null | undefined;
 
-/** Passport's `done`: `done(err)`, `done(null, user, info)` or `done(null, false, info)`. */
+/**
+ * Passport's `done`: `done(err)`, `done(null, user, info)` or `done(null, false, info)`.
+ * @example
+ * ```ts
+ * new Strategy({ clientID }, (accessToken, profile, done: VerifyDone<User>) => {
+ *   users.findByAmazonId(profile.id, (err, user) => done(err, user ?? false, { firstSignIn: !user }));
+ * });
+ * ```
+ */
 export type VerifyDone<TUser> = (err?: unknown, user?: VerifyResult<TUser>, info?: object) => void;
 
 /**

@@ -16,10 +16,24 @@ import {
 import { SIGN_IN_PATHS, SignInFlow, resolveCustomers, type EmulatorCustomer, type SignInCustomer } from './sign-in';
 import { TokenStore, type MintOptions, type Scope, type TokenRecord } from './token-store';
 
-/** How a request carried its access token. */
+/**
+ * How a request carried its access token.
+ * @example
+ * ```ts
+ * await request(app).get('/api/me').set('x-amz-access-token', token);
+ * expect(emu.requests.filter((r) => r.endpoint === 'profile').map((r: RecordedRequest) => r.tokenVia)).toEqual(['authorization']);
+ * ```
+ */
 export type TokenVia = 'query' | 'authorization' | 'x-amz-access-token';
 
-/** One request as the emulator received it. The query string is never kept: it carries the token. */
+/**
+ * One request as the emulator received it. The query string is never kept: it carries the token.
+ * @example
+ * ```ts
+ * const req = emu.requests.at(-1)!;
+ * expect(req.headers['user-agent']).toMatch(/^passport-lwa-token\//);
+ * ```
+ */
 export interface RecordedRequest {
   /** Which endpoint the path names; `'other'` for any other path. */
   readonly endpoint: Endpoint | 'other';
@@ -37,7 +51,15 @@ export interface RecordedRequest {
   readonly tokenVia: TokenVia | null;
 }
 
-/** Live per-endpoint call counters. */
+/**
+ * Live per-endpoint call counters.
+ * @example
+ * ```ts
+ * emu.resetCalls();
+ * await Promise.all([call(token), call(token)]);
+ * expect(emu.calls).toEqual({ tokeninfo: 1, profile: 1 }); // the second request shared the first's verification
+ * ```
+ */
 export interface CallCounts {
   /** Requests to `/auth/o2/tokeninfo`, any method, faulted or not. */
   readonly tokeninfo: number;
@@ -45,7 +67,13 @@ export interface CallCounts {
   readonly profile: number;
 }
 
-/** Options for {@link LwaEmulator.start}. */
+/**
+ * Options for {@link LwaEmulator.start}.
+ * @example
+ * ```ts
+ * const emu = await LwaEmulator.start({ latencyMs: 25, customers: [{ name: 'Ann', email: 'ann@example.com' }] });
+ * ```
+ */
 export interface EmulatorOptions {
   /** Interface to listen on. Default `'127.0.0.1'`. */
   host?: string;

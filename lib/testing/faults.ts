@@ -1,9 +1,22 @@
 import { STATUS_CODES, validateHeaderValue } from 'node:http';
 
-/** One of the two Login with Amazon endpoints the emulator serves. */
+/**
+ * One of the two Login with Amazon endpoints the emulator serves.
+ * @example
+ * ```ts
+ * const endpoint: Endpoint = 'profile';
+ * emu.fault(endpoint, { kind: 'status', status: 500 });
+ * ```
+ */
 export type Endpoint = 'tokeninfo' | 'profile';
 
-/** Where {@link LwaEmulator.fault} installs a fault: one endpoint, or each of the two. */
+/**
+ * Where {@link LwaEmulator.fault} installs a fault: one endpoint, or each of the two.
+ * @example
+ * ```ts
+ * emu.fault('both', { kind: 'hang' }); // neither endpoint answers: the strategy's timeout gives a 504
+ * ```
+ */
 export type FaultTarget = Endpoint | 'both';
 
 /**
@@ -22,6 +35,11 @@ export type FaultTarget = Endpoint | 'both';
  * - `reset`: reset the connection (TCP RST) before any response.
  * - `reset-mid-body`: send the headers (with the full `Content-Length`) and half the body, then close.
  * - `hang`: never answer; the socket goes when the client gives up or at {@link LwaEmulator.close}.
+ * @example
+ * ```ts
+ * emu.fault('tokeninfo', { kind: 'rate-limit', retryAfter: 2 });
+ * emu.fault('profile', { kind: 'oversized', bytes: 1 << 20 }, { times: 1 });
+ * ```
  */
 export type Fault =
   | { kind: 'latency'; ms: number }
@@ -35,7 +53,13 @@ export type Fault =
   | { kind: 'reset-mid-body' }
   | { kind: 'hang' };
 
-/** How long a fault stays installed. */
+/**
+ * How long a fault stays installed.
+ * @example
+ * ```ts
+ * emu.fault('profile', { kind: 'status', status: 503 }, { times: 1 }); // only the next profile call fails
+ * ```
+ */
 export interface FaultOptions {
   /** Number of answers (per endpoint) the fault applies to. Default: until {@link LwaEmulator.clearFaults}. */
   times?: number;

@@ -6,6 +6,11 @@ import type { Scope, TokenStore } from './token-store';
 /**
  * A customer the emulator's sign-in page offers (see {@link EmulatorOptions.customers}): whoever
  * picks them on that page gets an access token for this customer.
+ * @example
+ * ```ts
+ * const emu = await LwaEmulator.start({ customers: [{ name: 'Ann Example', email: 'ann@example.com' }] });
+ * // emu.authorizeURL now shows a page where "Ann Example" can be picked.
+ * ```
  */
 export interface EmulatorCustomer {
   /** Profile `name`. */
@@ -18,7 +23,13 @@ export interface EmulatorCustomer {
   postalCode?: string;
 }
 
-/** A sign-in customer with every field settled. */
+/**
+ * A sign-in customer with every field settled.
+ * @example
+ * ```ts
+ * const [ann] = emu.customers; // settled: ann.userId is derived from the e-mail when not given
+ * ```
+ */
 export interface SignInCustomer {
   readonly userId: string;
   readonly name: string;

@@ -1,11 +1,23 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 
-/** A Login with Amazon scope that decides which customer profile fields a token can read. */
+/**
+ * A Login with Amazon scope that decides which customer profile fields a token can read.
+ * @example
+ * ```ts
+ * const idOnly = emu.mintToken({ clientId, scopes: ['profile:user_id'] }); // profile holds user_id only
+ * ```
+ */
 export type Scope = 'profile' | 'profile:user_id' | 'postal_code';
 
 const KNOWN_SCOPES: ReadonlySet<string> = new Set<Scope>(['profile', 'profile:user_id', 'postal_code']);
 
-/** What {@link LwaEmulator.mintToken} needs to issue an access token. */
+/**
+ * What {@link LwaEmulator.mintToken} needs to issue an access token.
+ * @example
+ * ```ts
+ * const token = emu.mintToken({ clientId: 'amzn1.application-oa2-client.test', name: 'Ann', email: 'ann@example.com', expiresIn: 60 });
+ * ```
+ */
 export interface MintOptions {
   /** The client (security profile) the token is issued to; tokeninfo answers it as `aud`. */
   clientId: string;
@@ -27,10 +39,24 @@ export interface MintOptions {
   legacyProfileShape?: boolean;
 }
 
-/** Where a token stands at a given moment. */
+/**
+ * Where a token stands at a given moment.
+ * @example
+ * ```ts
+ * emu.revoke(token);
+ * expect(emu.tokenInfo(token)?.state).toBe('revoked');
+ * ```
+ */
 export type TokenState = 'active' | 'expired' | 'revoked';
 
-/** Everything the emulator knows about a minted token (a snapshot; it does not change afterwards). */
+/**
+ * Everything the emulator knows about a minted token (a snapshot; it does not change afterwards).
+ * @example
+ * ```ts
+ * const record = emu.tokenInfo(token)!;
+ * expect(profile.id).toBe(record.userId);
+ * ```
+ */
 export interface TokenRecord {
   /** Tokeninfo `aud`. */
   readonly clientId: string;
@@ -66,7 +92,13 @@ export interface ActiveToken {
   readonly secondsLeft: number;
 }
 
-/** The customer every minted token belongs to unless told otherwise (Amazon's sample name; a reserved e-mail domain). */
+/**
+ * The customer every minted token belongs to unless told otherwise (Amazon's sample name; a reserved e-mail domain).
+ * @example
+ * ```ts
+ * expect(profile.displayName).toBe(SAMPLE_CUSTOMER.name); // a token minted without a name
+ * ```
+ */
 export const SAMPLE_CUSTOMER: Readonly<{ name: string; email: string; postalCode: string }> = Object.freeze({
   name: 'Mork Hashimoto',
   email: 'mork.hashimoto@example.com',

@@ -1,0 +1,202 @@
+import { LRUCache } from 'lru-cache';
+import { publishCache } from './events';
+import { normalizeProfile } from './profile';
+import { refusals, type Refusal, type RefusalReason } from './refusal';
+import type { CheckedTokenInfo } from './token-info';
+import type { Verification } from './verification';
+
+/**
+ * Any key-value store with Keyv's shape: a `Keyv` instance (over Redis, Memcached, Postgres…) fits
+ * as it is. Values are plain JSON ({@link CacheEntry}); `ttlMs` is in milliseconds. `get` resolves
+ * to `undefined` for a missing key.
+ *
+ * @example
+ * ```ts
+ * import { createKeyv } from '@keyv/redis';
+ * const store = createKeyv('redis://localhost:6379', { throwOnErrors: true });
+ * new Strategy({ clientID, cache: { store } }, verify);
+ * ```
+ */
+export interface CacheStore {
+  get(key: string): Promise<unknown>;
+  set(key: string, value: CacheEntry, ttlMs: number): Promise<unknown>;
+  delete(key: string): Promise<unknown>;
+}
+
+/**
+ * What the strategy puts in a {@link CacheStore}: plain JSON, no token. `until` (epoch ms) is when
+ * it expires, checked on every read, so a store that keeps entries too long does no harm. The
+ * profile is kept as Amazon's answer (`profileRaw`) and rebuilt on read, `_raw` and `_json` included.
+ */
+export type CacheEntry =
+  | {
+      readonly v: 1;
+      readonly until: number;
+      readonly verdict: 'verified';
+      readonly tokenInfo: {
+        readonly aud: string;
+        readonly appId?: string;
+        readonly userId: string;
+        readonly expiresAt: number;
+        readonly issuedAt?: number;
+      };
+      readonly profileRaw: string;
+    }
+  | { readonly v: 1; readonly until: number; readonly verdict: 'refused'; readonly reason: RefusalReason };
+
+/** Where the cached verifier keeps verdicts. The built-in LRU answers at once; a store may take a while. */
+export interface VerdictCache {
+  /** The verdict for `key`, or `undefined`. Never rejects. */
+  get(key: string): Verification | undefined | Promise<Verification | undefined>;
+  /** Keeps `verdict` for `ttlMs`. Never rejects. */
+  set(key: string, verdict: Verification, ttlMs: number): void | Promise<void>;
+}
+
+/**
+ * The default: a bounded LRU in this process holding the verdicts themselves, deep-frozen by the
+ * caller, so a hit costs one map lookup and no copy.
+ */
+export class MemoryVerdictCache implements VerdictCache {
+  private readonly lru: LRUCache<string, Verification>;
+
+  constructor(max: number, ttlMs: number, now: () => number) {
+    // ttlResolution 0: read the clock on every check (one Date.now()), never a stale cached time.
+    this.lru = new LRUCache<string, Verification>({ max, ttl: ttlMs, ttlResolution: 0, perf: { now } });
+  }
+
+  get(key: string): Verification | undefined {
+    return this.lru.get(key);
+  }
+
+  set(key: string, verdict: Verification, ttlMs: number): void {
+    this.lru.set(key, verdict, { ttl: ttlMs });
+  }
+
+  /** Entries held (for tests and the benchmark). */
+  get size(): number {
+    return this.lru.size;
+  }
+}
+
+/** After a store failure, how long to leave the store alone before trying it again. */
+export const STORE_RETRY_AFTER_MS = 5000;
+
+/**
+ * A {@link CacheStore} behind a guard: every call is bounded by `timeoutMs`, a failure or an
+ * overrun publishes a `store-error` event and counts as "no cache" for this request, and the store
+ * is then left alone for {@link STORE_RETRY_AFTER_MS}, so a dead Redis costs one timeout, not one
+ * per request. A request never fails because of the store.
+ */
+export class GuardedStoreCache implements VerdictCache {
+  private skipUntil = 0;
+
+  constructor(
+    private readonly store: CacheStore,
+    private readonly timeoutMs: number,
+    private readonly now: () => number,
+  ) {}
+
+  async get(key: string): Promise<Verification | undefined> {
+    const found = await this.call('get', () => this.store.get(key));
+    if (found === FAILED || found === undefined || found === null) return undefined;
+    const verdict = decodeEntry(found, this.now());
+    // Expired (the store kept it too long) or not ours to read: drop it so the next request does not pay again.
+    if (verdict === undefined) void this.call('delete', () => this.store.delete(key));
+    return verdict;
+  }
+
+  async set(key: string, verdict: Verification, ttlMs: number): Promise<void> {
+    await this.call('set', () => this.store.set(key, encodeEntry(verdict, this.now() + ttlMs), ttlMs));
+  }
+
+  private async call<T>(operation: 'get' | 'set' | 'delete', run: () => Promise<T>): Promise<T | typeof FAILED> {
+    if (this.now() < this.skipUntil) return FAILED;
+    const started = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    const overrun = new Promise<typeof TIMED_OUT>((resolve) => {
+      timer = setTimeout(resolve, this.timeoutMs, TIMED_OUT);
+      timer.unref();
+    });
+    try {
+      const pending = Promise.resolve(run());
+      // The store may still reject after we stopped waiting; that must not become an unhandled rejection.
+      pending.catch(() => undefined);
+      const result = await Promise.race([pending, overrun]);
+      if (result !== TIMED_OUT) return result;
+      this.failed(operation, 'timeout', started);
+    } catch {
+      // The store's error may carry the key or a connection string: it stays here.
+      this.failed(operation, 'error', started);
+    } finally {
+      clearTimeout(timer);
+    }
+    return FAILED;
+  }
+
+  private failed(operation: 'get' | 'set' | 'delete', reason: 'timeout' | 'error', started: number): void {
+    this.skipUntil = this.now() + STORE_RETRY_AFTER_MS;
+    publishCache({ type: 'store-error', operation, reason, durationMs: performance.now() - started });
+  }
+}
+
+const FAILED: unique symbol = Symbol('failed');
+const TIMED_OUT: unique symbol = Symbol('timed out');
+
+export function encodeEntry(verdict: Verification, until: number): CacheEntry {
+  if (!verdict.ok) return { v: 1, until, verdict: 'refused', reason: verdict.refusal.reason };
+  const { tokenInfo: t, profile } = verdict.verified;
+  const tokenInfo: { -readonly [K in keyof CacheEntryTokenInfo]: CacheEntryTokenInfo[K] } = {
+    aud: t.aud,
+    userId: t.userId,
+    expiresAt: t.expiresAt,
+  };
+  if (t.appId !== undefined) tokenInfo.appId = t.appId;
+  if (t.issuedAt !== undefined) tokenInfo.issuedAt = t.issuedAt;
+  return { v: 1, until, verdict: 'verified', tokenInfo, profileRaw: profile._raw };
+}
+
+type CacheEntryTokenInfo = Extract<CacheEntry, { verdict: 'verified' }>['tokenInfo'];
+
+/** The refusals a verification can end in, by reason: what a cached refusal may name. */
+const CACHEABLE_REFUSALS: ReadonlyMap<string, Refusal> = new Map(
+  [
+    refusals.tokenRejected,
+    refusals.audienceMismatch,
+    refusals.appIdMismatch,
+    refusals.userIdMismatch,
+    refusals.insufficientScope,
+  ].map((r) => [r.reason, r]),
+);
+
+/**
+ * Rebuilds a verdict from what a store gave back; `undefined` if it has expired or is not an entry
+ * this version wrote (another version, or a value someone else put under the key).
+ */
+export function decodeEntry(value: unknown, now: number): Verification | undefined {
+  if (!isRecord(value) || value.v !== 1 || typeof value.until !== 'number' || !(value.until > now)) return undefined;
+  if (value.verdict === 'refused') {
+    const refusal = typeof value.reason === 'string' ? CACHEABLE_REFUSALS.get(value.reason) : undefined;
+    return refusal && { ok: false, refusal };
+  }
+  if (value.verdict !== 'verified' || !isRecord(value.tokenInfo) || typeof value.profileRaw !== 'string')
+    return undefined;
+  const { aud, appId, userId, expiresAt, issuedAt } = value.tokenInfo;
+  if (typeof aud !== 'string' || typeof userId !== 'string' || typeof expiresAt !== 'number' || !(expiresAt > now))
+    return undefined;
+  if ((appId !== undefined && typeof appId !== 'string') || (issuedAt !== undefined && typeof issuedAt !== 'number'))
+    return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(value.profileRaw);
+  } catch {
+    return undefined;
+  }
+  const profile = isRecord(json) ? normalizeProfile(json, value.profileRaw) : undefined;
+  if (profile === undefined || profile.id !== userId) return undefined;
+  const tokenInfo: CheckedTokenInfo = { aud, appId, userId, expiresAt, issuedAt };
+  return { ok: true, verified: { tokenInfo, profile } };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
