@@ -1,7 +1,8 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import { LwaError, LwaRateLimitError, LwaTimeoutError, LwaUpstreamError, type LwaEndpoint } from './errors';
 import { publishUpstream } from './events';
-import { BodyTooLargeError, discardBody, readBody } from './read-body';
+import { BodyEncodingError, BodyTooLargeError, discardBody, readBody } from './read-body';
+import { DEFAULT_RETRIES, DEFAULT_TIMING, rememberRetryAfter, retryDelay, type RetryTiming } from './retry';
 import { VERSION } from './version';
 
 /**
@@ -16,8 +17,13 @@ export type AmazonAnswer =
 export interface AmazonClientConfig {
   readonly tokenInfoURL: string;
   readonly profileURL: string;
+  /** Milliseconds for one call, its retries included. */
   readonly timeout: number;
+  /** Retries after a connection error, a 5xx or a 429. Default 1. */
+  readonly retries?: number;
   readonly dispatcher: Dispatcher | undefined;
+  /** The retry loop's clock, jitter and wait; tests replace them. */
+  readonly timing?: Partial<RetryTiming>;
 }
 
 /** Amazon's answers are a few hundred bytes; anything near this is not Amazon. */
@@ -44,6 +50,8 @@ export class AmazonClient {
   private readonly tokenInfoBase: string;
   private readonly profileURL: string;
   private readonly timeout: number;
+  private readonly retries: number;
+  private readonly timing: RetryTiming;
   private readonly dispatcher: Dispatcher;
   /** Only a pool we created is ours to close. */
   private readonly ownsDispatcher: boolean;
@@ -53,9 +61,10 @@ export class AmazonClient {
     this.tokenInfoBase = `${url}${url.includes('?') ? '&' : '?'}access_token=`;
     this.profileURL = config.profileURL;
     this.timeout = config.timeout;
+    this.retries = config.retries ?? DEFAULT_RETRIES;
+    this.timing = { ...DEFAULT_TIMING, ...config.timing };
     this.ownsDispatcher = config.dispatcher === undefined;
-    this.dispatcher =
-      config.dispatcher ?? new Agent({ connections: DEFAULT_CONNECTIONS, keepAliveTimeout: 30_000 });
+    this.dispatcher = config.dispatcher ?? new Agent({ connections: DEFAULT_CONNECTIONS, keepAliveTimeout: 30_000 });
   }
 
   /** Closes the pool if the client created it. */
@@ -73,21 +82,49 @@ export class AmazonClient {
     return this.get('profile', this.profileURL, { ...BASE_HEADERS, authorization: `Bearer ${token}` });
   }
 
+  /**
+   * One call: attempts until an answer, a final error, the last retry or the deadline. The one
+   * AbortController bounds every attempt and every wait, so `timeout` holds for the whole call.
+   */
   private async get(endpoint: LwaEndpoint, url: string, headers: Record<string, string>): Promise<AmazonAnswer> {
+    const { now, random, sleep } = this.timing;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.timeout);
-    const started = performance.now();
-    let status: number | undefined;
+    const deadline = now() + this.timeout;
     try {
-      const res = await request(url, { method: 'GET', headers, dispatcher: this.dispatcher, signal: controller.signal });
-      status = res.statusCode;
-      const answer = await interpret(endpoint, res);
-      publishUpstream({ endpoint, status, durationMs: performance.now() - started });
-      return answer;
-    } catch (err) {
-      const error = this.asLwaError(endpoint, err, controller.signal.aborted);
-      publishUpstream({ endpoint, ...(status === undefined ? {} : { status }), code: error.code, durationMs: performance.now() - started });
-      throw error;
+      for (let attempt = 1; ; attempt++) {
+        const started = now();
+        let status: number | undefined;
+        try {
+          const res = await request(url, {
+            method: 'GET',
+            headers,
+            dispatcher: this.dispatcher,
+            signal: controller.signal,
+          });
+          status = res.statusCode;
+          const answer = await interpret(endpoint, res);
+          publishUpstream({ endpoint, attempt, status, durationMs: now() - started });
+          return answer;
+        } catch (err) {
+          const error = this.asLwaError(endpoint, err, controller.signal.aborted);
+          publishUpstream({
+            endpoint,
+            attempt,
+            ...(status === undefined ? {} : { status }),
+            code: error.code,
+            durationMs: now() - started,
+          });
+          const wait = retryDelay(error, attempt, this.retries, deadline - now(), this.timeout, random);
+          if (wait === undefined) throw error;
+          try {
+            await sleep(wait, controller.signal);
+          } catch {
+            throw new LwaTimeoutError(endpoint, this.timeout);
+          }
+          if (controller.signal.aborted) throw new LwaTimeoutError(endpoint, this.timeout);
+        }
+      }
     } finally {
       clearTimeout(timer);
     }
@@ -101,19 +138,36 @@ export class AmazonClient {
   }
 }
 
+/** Turns one HTTP answer into an {@link AmazonAnswer}, or throws the {@link LwaError} it amounts to. */
 async function interpret(endpoint: LwaEndpoint, res: Dispatcher.ResponseData): Promise<AmazonAnswer> {
   const { statusCode: status, headers, body } = res;
   if (status === 429) {
     discardBody(body);
-    throw new LwaRateLimitError(endpoint, retryAfterSeconds(headers['retry-after']));
+    const seconds = retryAfterSeconds(headers['retry-after']);
+    const error = new LwaRateLimitError(endpoint, seconds);
+    rememberRetryAfter(error, seconds);
+    throw error;
   }
   if (REFUSAL_STATUSES.has(status)) {
+    // Amazon's refusals are JSON. An HTML 403 is a proxy or a firewall talking, not Amazon judging
+    // the token: answering it with 401 would log every user out.
+    if (!isJson(headers['content-type'])) {
+      discardBody(body);
+      throw new LwaUpstreamError(
+        'ERR_LWA_RESPONSE_CONTENT_TYPE',
+        endpoint,
+        `HTTP ${status} answer is not application/json`,
+        status,
+      );
+    }
     // Amazon's definite "no". The body only tells which kind (insufficient_scope matters).
     return { kind: 'refusal', status, error: await errorKey(body, headers) };
   }
   if (status !== 200) {
     discardBody(body);
-    throw new LwaUpstreamError('ERR_LWA_UPSTREAM_STATUS', endpoint, `unexpected HTTP status ${status}`, status);
+    const error = new LwaUpstreamError('ERR_LWA_UPSTREAM_STATUS', endpoint, `unexpected HTTP status ${status}`, status);
+    if (status >= 500) rememberRetryAfter(error, retryAfterSeconds(headers['retry-after']));
+    throw error;
   }
   if (!isJson(headers['content-type'])) {
     discardBody(body);
@@ -124,7 +178,15 @@ async function interpret(endpoint: LwaEndpoint, res: Dispatcher.ResponseData): P
     raw = await readBody(body, MAX_BODY_BYTES, headers['content-length']);
   } catch (err) {
     if (err instanceof BodyTooLargeError) {
-      throw new LwaUpstreamError('ERR_LWA_RESPONSE_TOO_LARGE', endpoint, `answer exceeds ${MAX_BODY_BYTES} bytes`, status);
+      throw new LwaUpstreamError(
+        'ERR_LWA_RESPONSE_TOO_LARGE',
+        endpoint,
+        `answer exceeds ${MAX_BODY_BYTES} bytes`,
+        status,
+      );
+    }
+    if (err instanceof BodyEncodingError) {
+      throw new LwaUpstreamError('ERR_LWA_RESPONSE_JSON', endpoint, 'answer is not UTF-8', status);
     }
     throw err;
   }
@@ -139,26 +201,35 @@ async function interpret(endpoint: LwaEndpoint, res: Dispatcher.ResponseData): P
   }
   const record = json as Record<string, unknown>;
   if (Object.prototype.hasOwnProperty.call(record, 'error')) {
-    return { kind: 'refusal', status, error: typeof record.error === 'string' ? record.error : undefined };
+    // A 200 is a refusal only through this key: one that is not an error code is not a verdict.
+    if (typeof record.error !== 'string' || record.error === '') {
+      throw new LwaUpstreamError('ERR_LWA_RESPONSE_SHAPE', endpoint, 'field `error` is not a string', status);
+    }
+    return { kind: 'refusal', status, error: record.error };
   }
   return { kind: 'answer', json: record, raw };
 }
 
-async function errorKey(body: Dispatcher.ResponseData['body'], headers: Dispatcher.ResponseData['headers']): Promise<string | undefined> {
+async function errorKey(
+  body: Dispatcher.ResponseData['body'],
+  headers: Dispatcher.ResponseData['headers'],
+): Promise<string | undefined> {
   try {
     const parsed: unknown = JSON.parse(await readBody(body, MAX_BODY_BYTES, headers['content-length']));
     const error = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>).error : undefined;
     return typeof error === 'string' ? error : undefined;
   } catch {
-    // A 4xx without a readable body is still Amazon refusing the token.
+    // A JSON 4xx whose body cannot be read is still Amazon refusing the token.
     return undefined;
   }
 }
 
+/** `application/json`, with at most a UTF-8 charset (RFC 8259: JSON on the wire is UTF-8). */
 function isJson(contentType: string | string[] | undefined): boolean {
   if (typeof contentType !== 'string') return false;
-  const type = contentType.split(';', 1)[0]!.trim().toLowerCase();
-  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
+  const [type, ...params] = contentType.split(';').map((part) => part.trim().toLowerCase());
+  if (type !== 'application/json') return false;
+  return params.every((param) => !param.startsWith('charset=') || /^charset="?utf-8"?$/.test(param));
 }
 
 /** `Retry-After` as seconds: either delta-seconds or an HTTP date. */

@@ -3,12 +3,22 @@ import type { Dispatcher } from 'undici';
 /** Thrown when a body is larger than the cap; the caller turns it into its own error. */
 export class BodyTooLargeError extends Error {}
 
+/** Thrown when a body is not valid UTF-8 (JSON on the wire must be). */
+export class BodyEncodingError extends Error {}
+
+// `fatal`: a malformed byte sequence is an error, not a U+FFFD slipped into a field.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
- * Reads a response body as UTF-8, refusing more than `maxBytes`. The body is destroyed on the way
- * out whenever it was not read to the end, so its connection is released (undici keeps a socket
- * busy for as long as a body is left unread).
+ * Reads a response body as UTF-8, refusing more than `maxBytes` and malformed UTF-8. The body is
+ * destroyed on the way out whenever it was not read to the end, so its connection is released
+ * (undici keeps a socket busy for as long as a body is left unread).
  */
-export async function readBody(body: Dispatcher.ResponseData['body'], maxBytes: number, declaredLength?: string | string[]): Promise<string> {
+export async function readBody(
+  body: Dispatcher.ResponseData['body'],
+  maxBytes: number,
+  declaredLength?: string | string[],
+): Promise<string> {
   const declared = typeof declaredLength === 'string' ? Number(declaredLength) : NaN;
   if (declared > maxBytes) {
     body.destroy();
@@ -26,7 +36,11 @@ export async function readBody(body: Dispatcher.ResponseData['body'], maxBytes: 
     body.destroy();
     throw err;
   }
-  return Buffer.concat(chunks, size).toString('utf8');
+  try {
+    return utf8.decode(Buffer.concat(chunks, size));
+  } catch {
+    throw new BodyEncodingError();
+  }
 }
 
 /** Throws away a body we do not need, without reading more than a little of it. */

@@ -24,17 +24,30 @@ export interface CheckedTokenInfo {
   readonly issuedAt: number | undefined;
 }
 
+/** The most seconds of life a tokeninfo `exp` may claim (one year). */
+export const MAX_EXP_SECONDS = 365 * 24 * 3600;
+
 /** Checks the field types of a tokeninfo answer; a wrong one is Amazon misbehaving (502), not a bad token. */
 export function checkTokenInfo(json: Readonly<Record<string, unknown>>, now: number): CheckedTokenInfo {
   const bad = (field: string): never => {
-    throw new LwaUpstreamError('ERR_LWA_RESPONSE_SHAPE', 'tokeninfo', `field \`${field}\` is missing or of the wrong type`, 200);
+    throw new LwaUpstreamError(
+      'ERR_LWA_RESPONSE_SHAPE',
+      'tokeninfo',
+      `field \`${field}\` is missing or of the wrong type`,
+      200,
+    );
   };
-  const { aud, user_id: userId, app_id: appId, exp, iat } = json;
+  // Own properties only: an inherited `aud` is not something Amazon said.
+  const own = (key: string): unknown => (Object.prototype.hasOwnProperty.call(json, key) ? json[key] : undefined);
+  // The optional fields may come as null, which means absent.
+  const [aud, userId, exp] = [own('aud'), own('user_id'), own('exp')];
+  const [appId, iat] = [own('app_id') ?? undefined, own('iat') ?? undefined];
   if (typeof aud !== 'string' || aud === '') bad('aud');
   if (typeof userId !== 'string' || userId === '') bad('user_id');
   if (appId !== undefined && typeof appId !== 'string') bad('app_id');
-  // `exp` is the seconds *remaining*, not an epoch time (Amazon's docs; a common mistake).
-  if (typeof exp !== 'number' || !Number.isFinite(exp) || exp <= 0) bad('exp');
+  // `exp` is the seconds *remaining*, not an epoch time (Amazon's docs; a common mistake). Access
+  // tokens live an hour; more than a year left is no longer a remaining life (an epoch time is ~1.7e9).
+  if (typeof exp !== 'number' || !Number.isFinite(exp) || exp <= 0 || exp > MAX_EXP_SECONDS) bad('exp');
   if (iat !== undefined && (typeof iat !== 'number' || !Number.isFinite(iat))) bad('iat');
   return {
     aud: aud as string,

@@ -1,0 +1,81 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { LwaRateLimitError, LwaUpstreamError, type LwaError } from './errors';
+
+/**
+ * When and how long to wait before calling Amazon again. Only the two idempotent GETs are retried,
+ * and only after a failure that a second try can cure: a connection error, a 5xx, a 429. A 4xx is
+ * an answer about the token (or the configuration) and a second try would get the same one; an
+ * answer that is malformed is not retried either. Every wait fits inside the call's one deadline.
+ */
+
+/** The clock, the dice and the wait a retry loop uses; tests replace them to control both. */
+export interface RetryTiming {
+  /** A number in [0, 1): the jitter. */
+  readonly random: () => number;
+  /** Milliseconds on a monotonic clock. */
+  readonly now: () => number;
+  /** Resolves after `ms`, or rejects as soon as `signal` aborts. */
+  readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+export const DEFAULT_RETRIES = 1;
+/** The most `retries` accepts: each one must also fit in `timeout`, so more would rarely run. */
+export const MAX_RETRIES = 10;
+/** The backoff before the first retry lies in [BASE / 2, BASE); it doubles for each further one. */
+export const BACKOFF_BASE_MS = 100;
+/** No backoff (Retry-After aside) is longer than this. */
+export const BACKOFF_CAP_MS = 2000;
+/**
+ * A retry is worth starting only with at least this much of the deadline left after the wait
+ * (a quarter of a short `timeout`): otherwise it would turn a 502 or 503 into a 504.
+ */
+export const MIN_ATTEMPT_MS = 250;
+
+export const DEFAULT_TIMING: RetryTiming = Object.freeze({
+  random: Math.random,
+  now: () => performance.now(),
+  sleep: (ms: number, signal: AbortSignal) => delay(ms, undefined, { signal }),
+});
+
+/**
+ * `Retry-After` of the answer an error came from, in milliseconds, kept beside the error rather
+ * than on it: it steers the retry loop, and errors' own properties are public API.
+ */
+const retryAfter = new WeakMap<LwaError, number>();
+
+export function rememberRetryAfter(error: LwaError, seconds: number | undefined): void {
+  if (seconds !== undefined) retryAfter.set(error, seconds * 1000);
+}
+
+/** Whether a second try could end differently: a connection error, a 5xx, a 429. */
+export function isRetryable(error: LwaError): boolean {
+  if (error instanceof LwaRateLimitError) return true;
+  if (!(error instanceof LwaUpstreamError)) return false; // a timeout has used the whole budget
+  if (error.code === 'ERR_LWA_UPSTREAM_CONNECTION') return true;
+  return error.code === 'ERR_LWA_UPSTREAM_STATUS' && error.upstreamStatus !== undefined && error.upstreamStatus >= 500;
+}
+
+/** Equal jitter: half the exponential step, plus a random part of the other half. */
+export function backoffMs(retry: number, random: () => number): number {
+  const step = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (retry - 1));
+  return Math.floor(step / 2 + (step / 2) * Math.min(Math.max(random(), 0), 1));
+}
+
+/**
+ * Milliseconds to wait before retry number `retry` (1 for the first), or `undefined` for no retry:
+ * the error is final, the retries are used up, or the wait (at least what `Retry-After` asked for)
+ * plus a last attempt would not fit in the `remainingMs` of the deadline.
+ */
+export function retryDelay(
+  error: LwaError,
+  retry: number,
+  maxRetries: number,
+  remainingMs: number,
+  timeoutMs: number,
+  random: () => number,
+): number | undefined {
+  if (retry > maxRetries || !isRetryable(error)) return undefined;
+  const wait = Math.max(retryAfter.get(error) ?? 0, backoffMs(retry, random));
+  const attemptMs = Math.min(MIN_ATTEMPT_MS, Math.floor(timeoutMs / 4));
+  return wait + attemptMs <= remainingMs ? wait : undefined;
+}
