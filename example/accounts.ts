@@ -38,7 +38,8 @@ export interface NewAccount {
 }
 
 /** `linkAmazon`'s answer: linked (or it already was), or refused because another account has it. */
-export type LinkResult = { readonly ok: true; readonly account: Account } | { readonly ok: false; readonly linkedTo: string };
+export type LinkResult =
+  { readonly ok: true; readonly account: Account } | { readonly ok: false; readonly linkedTo: string };
 
 /** `create` was refused: the username, or the Amazon customer, belongs to another account already. */
 export class DuplicateError extends Error {
@@ -88,7 +89,9 @@ export class MemoryAccountStore implements AccountStore {
 
   async findByEmail(email: string): Promise<Account[]> {
     const wanted = normalizeEmail(email);
-    return [...this.rows.values()].filter((row) => row.email !== undefined && normalizeEmail(row.email) === wanted).map((row) => this.view(row)!);
+    return [...this.rows.values()]
+      .filter((row) => row.email !== undefined && normalizeEmail(row.email) === wanted)
+      .map((row) => this.view(row)!);
   }
 
   async credentials(username: string): Promise<{ account: Account; passwordHash: string } | undefined> {

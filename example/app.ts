@@ -42,23 +42,33 @@ export function createApp(config: ExampleConfig, accounts: AccountStore): Exampl
   const linkedAccount = async (_accessToken: string, profile: AmazonProfile): Promise<Account> => {
     const account = await accounts.findByAmazonId(profile.id);
     // The token is good, the customer just has no account here: 403, not the 401 that tells a client to get a new token.
-    if (account === undefined) throw new AccountError(403, 'no_account', 'No account is linked to this Amazon customer: sign in on the web page first.');
+    if (account === undefined)
+      throw new AccountError(
+        403,
+        'no_account',
+        'No account is linked to this Amazon customer: sign in on the web page first.',
+      );
     return account;
   };
   const api = new Strategy<Account>(amazon, linkedAccount);
-  const apiWithAppId = config.appID === undefined ? undefined : new Strategy<Account>({ ...amazon, appID: config.appID }, linkedAccount);
+  const apiWithAppId =
+    config.appID === undefined ? undefined : new Strategy<Account>({ ...amazon, appID: config.appID }, linkedAccount);
 
   /**
    * The page's sign-in: `verify` sees the request, so the session's account (`req.user`) decides
    * between signing in and linking. Only the JSON body may carry the token here.
    */
-  const web = new Strategy<Account, Request>({ ...amazon, passReqToCallback: true, tokenSources: ['body'] }, (req, _accessToken, profile, done) => {
-    const body = req.body as { createAccount?: unknown } | undefined;
-    signInOrLink(accounts, { current: req.user as Account | undefined, profile, createAccount: body?.createAccount === true }).then(
-      ({ account, outcome }) => done(null, account, { outcome }),
-      done,
-    );
-  });
+  const web = new Strategy<Account, Request>(
+    { ...amazon, passReqToCallback: true, tokenSources: ['body'] },
+    (req, _accessToken, profile, done) => {
+      const body = req.body as { createAccount?: unknown } | undefined;
+      signInOrLink(accounts, {
+        current: req.user as Account | undefined,
+        profile,
+        createAccount: body?.createAccount === true,
+      }).then(({ account, outcome }) => done(null, account, { outcome }), done);
+    },
+  );
 
   pp.use(api); // 'amazon-token'
   if (apiWithAppId !== undefined) pp.use('amazon-token-app', apiWithAppId);
@@ -78,12 +88,18 @@ export function createApp(config: ExampleConfig, accounts: AccountStore): Exampl
   app.use(['/api', '/auth', '/config.json'], noStore);
 
   app.get('/config.json', (_req, res) => {
-    res.json({ mode: config.mode, clientId: config.clientID, sdkURL: config.sdkURL, appRoute: apiWithAppId !== undefined });
+    res.json({
+      mode: config.mode,
+      clientId: config.clientID,
+      sdkURL: config.sdkURL,
+      appRoute: apiWithAppId !== undefined,
+    });
   });
 
   // Stateless routes come before the session middleware: they never read or set a cookie.
-  app.get('/api/me', pp.authenticate('amazon-token', { session: false }), sendMe);
-  if (apiWithAppId !== undefined) app.get('/api/app/me', pp.authenticate('amazon-token-app', { session: false }), sendMe);
+  app.get('/api/me', authenticate(pp, 'amazon-token', { session: false }), sendMe);
+  if (apiWithAppId !== undefined)
+    app.get('/api/app/me', authenticate(pp, 'amazon-token-app', { session: false }), sendMe);
 
   app.use(
     session({
@@ -104,7 +120,7 @@ export function createApp(config: ExampleConfig, accounts: AccountStore): Exampl
   });
 
   // Every route that changes the session: JSON only and same origin (against CSRF, with SameSite).
-  app.post('/auth/amazon', sameOrigin, jsonOnly, pp.authenticate('amazon-web'), (req, res) => {
+  app.post('/auth/amazon', sameOrigin, jsonOnly, authenticate(pp, 'amazon-web'), (req, res) => {
     const { outcome } = req.authInfo as AmazonAuthInfo & { outcome: LinkOutcome };
     res.json({ outcome, account: req.user });
   });
@@ -126,7 +142,10 @@ export function createApp(config: ExampleConfig, accounts: AccountStore): Exampl
     const { username, password } = (req.body ?? {}) as Record<string, unknown>;
     const found = typeof username === 'string' ? await accounts.credentials(username) : undefined;
     // A real app also limits attempts per account and per address.
-    if (!(await checkPassword(typeof password === 'string' ? password : '', found?.passwordHash)) || found === undefined) {
+    if (
+      !(await checkPassword(typeof password === 'string' ? password : '', found?.passwordHash)) ||
+      found === undefined
+    ) {
       return void res.status(401).json({ error: 'invalid_credentials', message: 'Wrong username or password.' });
     }
     await logIn(req, found.account);
@@ -168,13 +187,26 @@ const sameOrigin: RequestHandler = (req, res, next) => {
 };
 
 /** An HTML form cannot send JSON, and a cross-origin script cannot without a preflight we never grant. */
+/** Passport's typings return `any` for authenticate(); the middleware is a plain RequestHandler. */
+function authenticate(
+  pp: passport.Authenticator,
+  name: string,
+  options: passport.AuthenticateOptions = {},
+): RequestHandler {
+  return pp.authenticate(name, options) as RequestHandler;
+}
+
 const jsonOnly: RequestHandler = (req, res, next) => {
   if (req.is('application/json')) return next();
   res.status(415).json({ error: 'json_only', message: 'Send a JSON body.' });
 };
 
 function logIn(req: Request, account: Account): Promise<void> {
-  return new Promise((resolve, reject) => req.login(account, (err) => (err ? reject(err) : resolve())));
+  return new Promise((resolve, reject) =>
+    req.login(account, (err: unknown) =>
+      err ? reject(err instanceof Error ? err : new Error('session login failed')) : resolve(),
+    ),
+  );
 }
 
 interface SignupInput {
@@ -190,9 +222,15 @@ function signupInput(body: unknown): SignupInput | string {
   if (typeof username !== 'string' || !/^[a-z0-9][a-z0-9_.-]{2,31}$/i.test(username)) {
     return 'The username takes 3 to 32 letters, digits, dots, dashes or underscores.';
   }
-  if (typeof password !== 'string' || password.length < 8 || password.length > 200) return 'The password takes 8 to 200 characters.';
-  if (typeof name !== 'string' || name.trim() === '' || name.length > 100) return 'Give a name of up to 100 characters.';
-  if (email !== undefined && email !== '' && (typeof email !== 'string' || email.length > 254 || !/^[^\s@]+@[^\s@]+$/.test(email))) {
+  if (typeof password !== 'string' || password.length < 8 || password.length > 200)
+    return 'The password takes 8 to 200 characters.';
+  if (typeof name !== 'string' || name.trim() === '' || name.length > 100)
+    return 'Give a name of up to 100 characters.';
+  if (
+    email !== undefined &&
+    email !== '' &&
+    (typeof email !== 'string' || email.length > 254 || !/^[^\s@]+@[^\s@]+$/.test(email))
+  ) {
     return 'The e-mail address does not look right.';
   }
   return { username, password, name: name.trim(), ...(typeof email === 'string' && email !== '' ? { email } : {}) };
@@ -202,7 +240,10 @@ const errorHandler: ErrorRequestHandler = (err: unknown, _req, res, next) => {
   if (res.headersSent) return next(err);
   if (err instanceof AccountError) return void res.status(err.status).json({ error: err.code, message: err.message });
   // Amazon down, slow or rate limiting (502/503/504): not the person's fault, and not a bad token.
-  if (err instanceof LwaError) return void res.status(err.status).json({ error: err.code, message: 'Login with Amazon did not answer. Please try again.' });
+  if (err instanceof LwaError)
+    return void res
+      .status(err.status)
+      .json({ error: err.code, message: 'Login with Amazon did not answer. Please try again.' });
   const status = (err as { status?: unknown }).status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return void res.status(status).json({ error: 'bad_request', message: 'The request could not be read.' });

@@ -11,8 +11,15 @@ export const DEMO_CUSTOMERS: readonly EmulatorCustomer[] = [
 ];
 
 /** Gives the emulator's first customer an account, as if they had signed in before; returns that customer. */
-export async function seedDemoAccounts(accounts: AccountStore, emulator: LwaEmulator): Promise<{ userId: string; name: string; email: string }> {
-  const first = emulator.customers[0]!;
-  await accounts.create({ name: first.name, email: first.email, amazon: { userId: first.userId, name: first.name, email: first.email } });
+export async function seedDemoAccounts(
+  accounts: AccountStore,
+  emulator: LwaEmulator,
+): Promise<{ userId: string; name: string; email: string }> {
+  const first = emulator.customers[0];
+  await accounts.create({
+    name: first.name,
+    email: first.email,
+    amazon: { userId: first.userId, name: first.name, email: first.email },
+  });
   return first;
 }

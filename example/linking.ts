@@ -40,7 +40,10 @@ export interface LinkRequest {
 }
 
 /** Signs in, creates or links, by the table above. Rejects with {@link AccountError} for a 409. */
-export async function signInOrLink(store: AccountStore, request: LinkRequest): Promise<{ account: Account; outcome: LinkOutcome }> {
+export async function signInOrLink(
+  store: AccountStore,
+  request: LinkRequest,
+): Promise<{ account: Account; outcome: LinkOutcome }> {
   const { current, profile } = request;
   const link = linkOf(profile);
   const owner = await store.findByAmazonId(profile.id);
@@ -68,7 +71,11 @@ export async function signInOrLink(store: AccountStore, request: LinkRequest): P
     );
   }
   try {
-    const account = await store.create({ name: profile.displayName ?? 'Amazon customer', ...(email === undefined ? {} : { email }), amazon: link });
+    const account = await store.create({
+      name: profile.displayName ?? 'Amazon customer',
+      ...(email === undefined ? {} : { email }),
+      amazon: link,
+    });
     return { account, outcome: 'created' };
   } catch (err) {
     // Two first sign-ins of one customer at once: the other request created the account.
@@ -88,7 +95,8 @@ function linkOf(profile: AmazonProfile): Omit<AmazonLink, 'linkedAt'> {
 }
 
 function linkedElsewhere(profile: AmazonProfile): AccountError {
-  const who = profile.displayName === undefined ? 'This Amazon account' : `The Amazon account of ${profile.displayName}`;
+  const who =
+    profile.displayName === undefined ? 'This Amazon account' : `The Amazon account of ${profile.displayName}`;
   return new AccountError(
     409,
     'amazon_linked_elsewhere',

@@ -25,7 +25,10 @@ export interface RunningExample {
 }
 
 /** Starts the example (and, without `AMAZON_CLIENT_ID`, the emulator) and prints how to use it. */
-export async function startExample(env: NodeJS.ProcessEnv = process.env, log: (line: string) => void = console.log): Promise<RunningExample> {
+export async function startExample(
+  env: NodeJS.ProcessEnv = process.env,
+  log: (line: string) => void = console.log,
+): Promise<RunningExample> {
   const offline = !env.AMAZON_CLIENT_ID;
   const emulator = offline ? await LwaEmulator.start({ customers: DEMO_CUSTOMERS }) : undefined;
   try {
@@ -33,25 +36,35 @@ export async function startExample(env: NodeJS.ProcessEnv = process.env, log: (l
     const accounts = new MemoryAccountStore();
     const seeded = emulator === undefined ? undefined : await seedDemoAccounts(accounts, emulator);
     const example = createApp(config, accounts);
-    const server = await listen(example.app, Number(env.PORT ?? 3000), env.HOST || '127.0.0.1').catch(async (err: unknown) => {
-      await example.close();
-      throw err;
-    });
+    const server = await listen(example.app, Number(env.PORT ?? 3000), env.HOST || '127.0.0.1').catch(
+      async (err: unknown) => {
+        await example.close();
+        throw err;
+      },
+    );
     const { address, port } = server.address() as AddressInfo;
     const url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
 
     log(`Example app: ${url}  (open it in a browser)`);
     if (emulator !== undefined && seeded !== undefined) {
       log(`Login with Amazon emulator: ${emulator.url}  (no Amazon account, no network)`);
-      log(`  its sign-in page offers ${emulator.customers.map((c) => c.name).join(', ')}; ${seeded.name} already has an account`);
-      const token = emulator.mintToken({ clientId: DEMO_CLIENT_ID, userId: seeded.userId, name: seeded.name, email: seeded.email });
+      log(
+        `  its sign-in page offers ${emulator.customers.map((c) => c.name).join(', ')}; ${seeded.name} already has an account`,
+      );
+      const token = emulator.mintToken({
+        clientId: DEMO_CLIENT_ID,
+        userId: seeded.userId,
+        name: seeded.name,
+        email: seeded.email,
+      });
       log(`The stateless API, with a token the emulator just minted for ${seeded.name}:`);
       log(`  curl -s -H 'Authorization: Bearer ${token}' ${url}/api/me`);
     } else {
       log(`Talking to Amazon (region ${config.region}) for client ${config.clientID}.`);
       log(`  Amazon's SDK needs this page's origin among the security profile's Allowed Origins, over HTTPS.`);
       log(`  curl -s -H 'Authorization: Bearer <an access token>' ${url}/api/me`);
-      if (config.appID === undefined) log('  (set AMAZON_APP_ID to enable GET /api/app/me, which also checks the app ID)');
+      if (config.appID === undefined)
+        log('  (set AMAZON_APP_ID to enable GET /api/app/me, which also checks the app ID)');
     }
 
     let closing: Promise<void> | undefined;
@@ -77,7 +90,11 @@ function listen(app: RequestListener, port: number, host: string): Promise<Serve
     const server = createServer(app).listen(port, host);
     server.once('listening', () => resolve(server));
     server.once('error', (err: NodeJS.ErrnoException) => {
-      reject(err.code === 'EADDRINUSE' ? new Error(`Port ${port} on ${host} is in use: set PORT to another (0 picks a free one).`) : err);
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new Error(`Port ${port} on ${host} is in use: set PORT to another (0 picks a free one).`)
+          : err,
+      );
     });
   });
 }

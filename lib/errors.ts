@@ -70,12 +70,7 @@ export class LwaUpstreamError extends LwaError {
   /** Amazon's HTTP status, when there was one. */
   readonly upstreamStatus: number | undefined;
 
-  constructor(
-    code: LwaUpstreamError['code'],
-    endpoint: LwaEndpoint,
-    detail: string,
-    upstreamStatus?: number,
-  ) {
+  constructor(code: LwaUpstreamError['code'], endpoint: LwaEndpoint, detail: string, upstreamStatus?: number) {
     super(`Login with Amazon ${endpoint}: ${detail}`, endpoint);
     this.name = 'LwaUpstreamError';
     this.code = code;

@@ -82,7 +82,7 @@ export function extractToken(req: RequestLike, config: ExtractionConfig): Extrac
 
   if (found.length === 0) return NONE;
   if (found.length > 1) return { kind: 'refusal', refusal: refusals.multipleTokens };
-  const { value, origin } = found[0]!;
+  const { value, origin } = found[0];
   if (Array.isArray(value)) return { kind: 'refusal', refusal: refusals.multipleTokens };
   if (typeof value !== 'string') return { kind: 'refusal', refusal: refusals.malformedRequest };
   const refusal = checkTokenFormat(value);
@@ -98,7 +98,7 @@ function headerValues(req: RequestLike, name: string): string[] {
   if (Array.isArray(raw)) {
     const values: string[] = [];
     for (let i = 0; i + 1 < raw.length; i += 2) {
-      if (raw[i]!.length === name.length && raw[i]!.toLowerCase() === name) values.push(raw[i + 1]!);
+      if (raw[i].length === name.length && raw[i].toLowerCase() === name) values.push(raw[i + 1]);
     }
     return values;
   }

@@ -84,14 +84,12 @@ export interface CacheOptions {
 }
 
 /** Options when `verify` is `(accessToken, profile, done)`. */
-export interface StrategyOptions<TRequest = IncomingMessage>
-  extends StrategyOptionsBase<TRequest> {
+export interface StrategyOptions<TRequest = IncomingMessage> extends StrategyOptionsBase<TRequest> {
   passReqToCallback?: false;
 }
 
 /** Options when `verify` is `(req, accessToken, profile, done)`. */
-export interface StrategyOptionsWithRequest<TRequest = IncomingMessage>
-  extends StrategyOptionsBase<TRequest> {
+export interface StrategyOptionsWithRequest<TRequest = IncomingMessage> extends StrategyOptionsBase<TRequest> {
   passReqToCallback: true;
 }
 
@@ -141,7 +139,11 @@ function fail(option: string, expected: string): never {
 
 function idSet(option: string, value: unknown): Set<string> {
   const list = typeof value === 'string' ? [value] : value;
-  if (!Array.isArray(list) || list.length === 0 || !list.every((id) => typeof id === 'string' && id.trim() !== '' && id === id.trim())) {
+  if (
+    !Array.isArray(list) ||
+    list.length === 0 ||
+    !list.every((id) => typeof id === 'string' && id.trim() !== '' && id === id.trim())
+  ) {
     fail(option, 'a non-empty string or a non-empty array of non-empty strings');
   }
   return new Set(list as string[]);
@@ -277,7 +279,10 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   }
 
   const dispatcher = o.dispatcher;
-  if (dispatcher !== undefined && (typeof dispatcher !== 'object' || dispatcher === null || typeof (dispatcher as Dispatcher).dispatch !== 'function')) {
+  if (
+    dispatcher !== undefined &&
+    (typeof dispatcher !== 'object' || dispatcher === null || typeof (dispatcher as Dispatcher).dispatch !== 'function')
+  ) {
     fail('dispatcher', 'an undici Dispatcher');
   }
 

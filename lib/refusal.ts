@@ -57,13 +57,28 @@ const make = (
 export const refusals = {
   noToken: make(401, undefined, 'no_token', 'No access token was presented'),
   multipleTokens: make(400, 'invalid_request', 'multiple_tokens', 'The access token was presented more than once'),
-  malformedRequest: make(400, 'invalid_request', 'malformed_request', 'The access token parameter is empty or not a string'),
+  malformedRequest: make(
+    400,
+    'invalid_request',
+    'malformed_request',
+    'The access token parameter is empty or not a string',
+  ),
   malformedToken: make(401, 'invalid_token', 'malformed_token', 'The access token is malformed'),
   tokenRejected: make(401, 'invalid_token', 'token_rejected', 'The access token is expired, revoked, or invalid'),
-  audienceMismatch: make(401, 'invalid_token', 'audience_mismatch', 'The access token was issued to another application'),
+  audienceMismatch: make(
+    401,
+    'invalid_token',
+    'audience_mismatch',
+    'The access token was issued to another application',
+  ),
   appIdMismatch: make(401, 'invalid_token', 'app_id_mismatch', 'The access token was issued to another application'),
   userIdMismatch: make(401, 'invalid_token', 'user_id_mismatch', 'The access token does not match its profile'),
-  insufficientScope: make(403, 'insufficient_scope', 'insufficient_scope', 'The access token lacks the scope needed for the customer profile'),
+  insufficientScope: make(
+    403,
+    'insufficient_scope',
+    'insufficient_scope',
+    'The access token lacks the scope needed for the customer profile',
+  ),
   userRefused: make(401, 'invalid_token', 'user_refused', 'The account is not allowed to sign in'),
 } as const;
 

@@ -5,12 +5,7 @@ import { CachedVerifier } from './cached-verifier';
 import { LwaError } from './errors';
 import { publishOutcome } from './events';
 import { extractToken, type RequestLike, type TokenOrigin } from './extract';
-import {
-  resolveOptions,
-  type ResolvedOptions,
-  type StrategyOptions,
-  type StrategyOptionsWithRequest,
-} from './options';
+import { resolveOptions, type ResolvedOptions, type StrategyOptions, type StrategyOptionsWithRequest } from './options';
 import { bearerChallenge, refusals, type Refusal } from './refusal';
 import { publicTokenInfo, type TokenInfo } from './token-info';
 import { callVerify, type VerifyFunction, type VerifyFunctionWithRequest } from './verify-callback';
@@ -81,7 +76,7 @@ export class Strategy<TUser = unknown, TRequest = IncomingMessage> extends Passp
     }
     this.name = 'amazon-token';
     this.options = resolveOptions(options);
-    this.verifyFn = verify as (...args: never[]) => unknown;
+    this.verifyFn = verify;
     this.client = new AmazonClient(this.options);
     // Cache and single flight in front of Amazon (DESIGN.md §5); `verify` still runs every time.
     this.verifier = new CachedVerifier(new AmazonVerifier(this.client, this.options), this.options.cache, this.options);

@@ -11,8 +11,7 @@ export interface VerifiedToken {
 }
 
 export type Verification =
-  | { readonly ok: true; readonly verified: VerifiedToken }
-  | { readonly ok: false; readonly refusal: Refusal };
+  { readonly ok: true; readonly verified: VerifiedToken } | { readonly ok: false; readonly refusal: Refusal };
 
 export interface AudienceRules {
   readonly clientIDs: ReadonlySet<string>;
@@ -51,7 +50,11 @@ function decide(
 ): Verification {
   if (info.status === 'rejected') {
     // Without tokeninfo the audience is unknown, so only a plain "invalid token" can be trusted.
-    if (profile.status === 'fulfilled' && profile.value.kind === 'refusal' && profile.value.error !== 'insufficient_scope') {
+    if (
+      profile.status === 'fulfilled' &&
+      profile.value.kind === 'refusal' &&
+      profile.value.error !== 'insufficient_scope'
+    ) {
       return refuse(refusals.tokenRejected);
     }
     throw info.reason;

@@ -72,6 +72,8 @@ export function callVerify<TUser>(
     const done: VerifyDone<TUser> = (err, user, info) => {
       if (answered) return;
       answered = true;
+      // Whatever the app passed as the error goes to Passport's error() unchanged, as with any strategy.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
       if (err) reject(err);
       else resolve({ user, info: typeof info === 'object' && info !== null ? info : undefined });
     };
@@ -92,5 +94,9 @@ export function callVerify<TUser>(
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as PromiseLike<unknown>).then === 'function'
+  );
 }

@@ -3,6 +3,7 @@
  * the authorization page, the code grant with PKCE at the token endpoint, the SDK stand-in and the
  * handoff page. The browser half is exercised for real by test/browser/example.browser.test.ts.
  */
+import { Script } from 'node:vm';
 import { createHash, randomBytes } from 'node:crypto';
 import { Agent, request } from 'undici';
 import { LwaEmulator, type EmulatorCustomer } from '../lib/testing';
@@ -10,7 +11,12 @@ import { LwaEmulator, type EmulatorCustomer } from '../lib/testing';
 const CLIENT = 'amzn1.application-oa2-client.test';
 const CUSTOMERS: EmulatorCustomer[] = [
   { name: 'Ann <Example>', email: 'ann@example.com' },
-  { name: 'Ben Example', email: 'ben@example.com', userId: 'amzn1.account.BENBENBENBENBENBENBENBENBEN1', postalCode: '10115' },
+  {
+    name: 'Ben Example',
+    email: 'ben@example.com',
+    userId: 'amzn1.account.BENBENBENBENBENBENBENBENBEN1',
+    postalCode: '10115',
+  },
 ];
 const REDIRECT = 'http://127.0.0.1:9/ap/handoff?origin=http%3A%2F%2F127.0.0.1%3A9';
 
@@ -36,7 +42,12 @@ interface Answer {
   json: () => Record<string, unknown>;
 }
 
-async function call(method: 'GET' | 'POST' | 'OPTIONS' | 'PUT', url: string, form?: Record<string, string>, headers: Record<string, string> = {}): Promise<Answer> {
+async function call(
+  method: 'GET' | 'POST' | 'OPTIONS' | 'PUT',
+  url: string,
+  form?: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   const res = await request(url, {
     method,
     dispatcher: agent,
@@ -44,12 +55,20 @@ async function call(method: 'GET' | 'POST' | 'OPTIONS' | 'PUT', url: string, for
     ...(form === undefined ? {} : { body: new URLSearchParams(form).toString() }),
   });
   const text = await res.body.text();
-  return { status: res.statusCode, headers: res.headers, text, json: () => JSON.parse(text) as Record<string, unknown> };
+  return {
+    status: res.statusCode,
+    headers: res.headers,
+    text,
+    json: () => JSON.parse(text) as Record<string, unknown>,
+  };
 }
 
 const s256 = (verifier: string) => createHash('sha256').update(verifier).digest('base64url');
 
-function authorizeParams(overrides: Record<string, string | undefined> = {}, verifier = 'v'.repeat(43)): Record<string, string> {
+function authorizeParams(
+  overrides: Record<string, string | undefined> = {},
+  verifier = 'v'.repeat(43),
+): Record<string, string> {
   const params: Record<string, string | undefined> = {
     client_id: CLIENT,
     response_type: 'code',
@@ -74,7 +93,14 @@ async function choose(userId: string, params = authorizeParams()): Promise<URLSe
 }
 
 const exchange = (code: string, overrides: Record<string, string> = {}) =>
-  call('POST', emu.tokenURL, { grant_type: 'authorization_code', code, client_id: CLIENT, redirect_uri: REDIRECT, code_verifier: 'v'.repeat(43), ...overrides });
+  call('POST', emu.tokenURL, {
+    grant_type: 'authorization_code',
+    code,
+    client_id: CLIENT,
+    redirect_uri: REDIRECT,
+    code_verifier: 'v'.repeat(43),
+    ...overrides,
+  });
 
 describe('configuration', () => {
   test('URLs, and customers with stable derived user ids', async () => {
@@ -82,17 +108,23 @@ describe('configuration', () => {
     expect(emu.tokenURL).toBe(`${emu.url}/auth/o2/token`);
     expect(emu.sdkURL).toBe(`${emu.url}/sdk/na/login1.js`);
     const [ann, ben] = emu.customers;
-    expect(ann).toEqual({ name: 'Ann <Example>', email: 'ann@example.com', userId: expect.stringMatching(/^amzn1\.account\.[A-Z0-9]{28}$/), postalCode: '98052' });
+    expect(ann).toEqual({
+      name: 'Ann <Example>',
+      email: 'ann@example.com',
+      userId: expect.stringMatching(/^amzn1\.account\.[A-Z0-9]{28}$/),
+      postalCode: '98052',
+    });
     expect(ben).toEqual({ ...CUSTOMERS[1] });
     const again = await LwaEmulator.start({ customers: CUSTOMERS });
-    expect(again.customers[0]!.userId).toBe(ann!.userId);
+    expect(again.customers[0].userId).toBe(ann.userId);
     await again.close();
   });
 
   test('off by default: the paths are 404 and there are no customers', async () => {
     const plain = await LwaEmulator.start();
     expect(plain.customers).toEqual([]);
-    for (const path of ['/ap/oa', '/sdk/na/login1.js', '/ap/handoff']) expect((await call('GET', plain.url + path)).status).toBe(404);
+    for (const path of ['/ap/oa', '/sdk/na/login1.js', '/ap/handoff'])
+      expect((await call('GET', plain.url + path)).status).toBe(404);
     expect((await call('POST', `${plain.url}/auth/o2/token`, { grant_type: 'authorization_code' })).status).toBe(404);
     await plain.close();
   });
@@ -103,7 +135,13 @@ describe('configuration', () => {
     ['no name', [{ email: 'a@example.com' }]],
     ['no email', [{ name: 'A' }]],
     ['a bad userId', [{ name: 'A', email: 'a@example.com', userId: 7 }]],
-    ['a duplicate user', [{ name: 'A', email: 'a@example.com' }, { name: 'B', email: 'A@example.com' }]],
+    [
+      'a duplicate user',
+      [
+        { name: 'A', email: 'a@example.com' },
+        { name: 'B', email: 'A@example.com' },
+      ],
+    ],
   ])('bad customers (%s): TypeError', async (_label, customers) => {
     await expect(LwaEmulator.start({ customers: customers as EmulatorCustomer[] })).rejects.toThrow(TypeError);
   });
@@ -116,13 +154,16 @@ describe('configuration', () => {
 
 describe('authorization page', () => {
   test('lists the customers, escaped, with the request carried in hidden fields', async () => {
-    const res = await call('GET', `${emu.authorizeURL}?${new URLSearchParams(authorizeParams({ state: '"><b>x' }))}`);
+    const res = await call(
+      'GET',
+      `${emu.authorizeURL}?${new URLSearchParams(authorizeParams({ state: '"><b>x' })).toString()}`,
+    );
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(res.headers['x-frame-options']).toBe('DENY');
     expect(res.text).toContain('Ann &#60;Example&#62;');
     expect(res.text).not.toContain('<Example>');
-    expect(res.text).toContain(`value="${emu.customers[1]!.userId}"`);
+    expect(res.text).toContain(`value="${emu.customers[1].userId}"`);
     expect(res.text).toContain('name="state" value="&#34;&#62;&#60;b&#62;x"');
     expect(res.text).toContain('Cancel');
   });
@@ -135,7 +176,7 @@ describe('authorization page', () => {
     ['a javascript: redirect_uri', { redirect_uri: 'javascript:alert(1)' }],
     ['a redirect_uri with a fragment', { redirect_uri: 'http://127.0.0.1:9/#x' }],
   ])('%s: an error page, never a redirect', async (_label, overrides) => {
-    const res = await call('GET', `${emu.authorizeURL}?${new URLSearchParams(authorizeParams(overrides))}`);
+    const res = await call('GET', `${emu.authorizeURL}?${new URLSearchParams(authorizeParams(overrides)).toString()}`);
     expect(res.status).toBe(400);
     expect(res.headers.location).toBeUndefined();
     expect(res.text).toContain('Sign-in request refused');
@@ -149,7 +190,7 @@ describe('authorization page', () => {
     ['a short code_challenge', 'invalid_request', { code_challenge: 'abc' }],
     ['an unknown challenge method', 'invalid_request', { code_challenge_method: 'S512' }],
   ])('%s: redirected back with error=%s and the state', async (_label, error, overrides) => {
-    const res = await call('GET', `${emu.authorizeURL}?${new URLSearchParams(authorizeParams(overrides))}`);
+    const res = await call('GET', `${emu.authorizeURL}?${new URLSearchParams(authorizeParams(overrides)).toString()}`);
     expect(res.status).toBe(302);
     const back = new URL(res.headers.location as string).searchParams;
     expect(back.get('error')).toBe(error);
@@ -165,7 +206,15 @@ describe('authorization page', () => {
   });
 
   test('an unknown customer, or a form that is not a form: 400 page', async () => {
-    expect((await call('POST', emu.authorizeURL, { ...authorizeParams(), decision: 'allow', customer: 'amzn1.account.NOPE' })).status).toBe(400);
+    expect(
+      (
+        await call('POST', emu.authorizeURL, {
+          ...authorizeParams(),
+          decision: 'allow',
+          customer: 'amzn1.account.NOPE',
+        })
+      ).status,
+    ).toBe(400);
     expect((await call('POST', emu.authorizeURL, undefined, { 'content-type': 'application/json' })).status).toBe(400);
   });
 
@@ -178,16 +227,18 @@ describe('authorization page', () => {
   test('recorded as other requests, never counted, untouched by latency and faults', async () => {
     emu.fault('both', { kind: 'status', status: 500 });
     emu.setLatency(10_000);
-    const res = await call('GET', `${emu.authorizeURL}?${new URLSearchParams(authorizeParams())}`);
+    const res = await call('GET', `${emu.authorizeURL}?${new URLSearchParams(authorizeParams()).toString()}`);
     expect(res.status).toBe(200);
     expect(emu.calls).toEqual({ tokeninfo: 0, profile: 0 });
-    expect(emu.requests).toEqual([expect.objectContaining({ endpoint: 'other', method: 'GET', path: '/ap/oa', tokenVia: null })]);
+    expect(emu.requests).toEqual([
+      expect.objectContaining({ endpoint: 'other', method: 'GET', path: '/ap/oa', tokenVia: null }),
+    ]);
   });
 });
 
 describe('code for token (PKCE)', () => {
   test('the whole flow: the token belongs to the chosen customer and client, with the requested scopes', async () => {
-    const ben = emu.customers[1]!;
+    const ben = emu.customers[1];
     const back = await choose(ben.userId, authorizeParams({ scope: 'profile postal_code' }));
     expect(back.get('state')).toBe('st4te');
     expect(back.get('scope')).toBe('profile postal_code');
@@ -207,18 +258,28 @@ describe('code for token (PKCE)', () => {
       scopes: ['profile', 'postal_code'],
       state: 'active',
     });
-    const profile = await call('GET', emu.profileURL, undefined, { authorization: `Bearer ${body.access_token as string}` });
-    expect(profile.json()).toEqual({ user_id: ben.userId, name: 'Ben Example', email: 'ben@example.com', postal_code: '10115' });
+    const profile = await call('GET', emu.profileURL, undefined, {
+      authorization: `Bearer ${body.access_token as string}`,
+    });
+    expect(profile.json()).toEqual({
+      user_id: ben.userId,
+      name: 'Ben Example',
+      email: 'ben@example.com',
+      postal_code: '10115',
+    });
   });
 
   test('the plain challenge method', async () => {
     const verifier = randomBytes(40).toString('base64url');
-    const back = await choose(emu.customers[0]!.userId, authorizeParams({ code_challenge: verifier, code_challenge_method: 'plain' }));
+    const back = await choose(
+      emu.customers[0].userId,
+      authorizeParams({ code_challenge: verifier, code_challenge_method: 'plain' }),
+    );
     expect((await exchange(back.get('code')!, { code_verifier: verifier })).status).toBe(200);
   });
 
   test('a code works once; a replay also revokes the token it gave', async () => {
-    const code = (await choose(emu.customers[0]!.userId)).get('code')!;
+    const code = (await choose(emu.customers[0].userId)).get('code')!;
     const first = await exchange(code);
     const token = first.json().access_token as string;
     const second = await exchange(code);
@@ -228,7 +289,7 @@ describe('code for token (PKCE)', () => {
   });
 
   test('a code expires after five minutes', async () => {
-    const code = (await choose(emu.customers[0]!.userId)).get('code')!;
+    const code = (await choose(emu.customers[0].userId)).get('code')!;
     clock += 5 * 60_000;
     const res = await exchange(code);
     expect([res.status, res.json().error]).toEqual([400, 'invalid_grant']);
@@ -244,7 +305,7 @@ describe('code for token (PKCE)', () => {
     ['a refresh grant', 'unsupported_grant_type', { grant_type: 'refresh_token' }],
     ['no grant type', 'invalid_request', { grant_type: '' }],
   ])('%s: 400 %s, and the code still works with the right values', async (_label, error, overrides) => {
-    const code = (await choose(emu.customers[0]!.userId)).get('code')!;
+    const code = (await choose(emu.customers[0].userId)).get('code')!;
     const res = await exchange(code, overrides);
     expect(res.status).toBe(400);
     expect(res.json().error).toBe(error);
@@ -259,7 +320,10 @@ describe('code for token (PKCE)', () => {
     expect(big.status).toBe(400);
     const get = await call('GET', emu.tokenURL);
     expect([get.status, get.headers.allow]).toEqual([405, 'POST']);
-    const preflight = await call('OPTIONS', emu.tokenURL, undefined, { origin: 'http://127.0.0.1:9', 'access-control-request-method': 'POST' });
+    const preflight = await call('OPTIONS', emu.tokenURL, undefined, {
+      origin: 'http://127.0.0.1:9',
+      'access-control-request-method': 'POST',
+    });
     expect(preflight.status).toBe(204);
     expect(preflight.headers['access-control-allow-methods']).toBe('POST');
   });
@@ -270,9 +334,10 @@ describe('browser pieces', () => {
     const res = await call('GET', emu.sdkURL);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/javascript; charset=utf-8');
-    for (const name of ['setClientId', 'getClientId', 'authorize', 'retrieveToken', 'logout', 'onAmazonLoginReady']) expect(res.text).toContain(name);
+    for (const name of ['setClientId', 'getClientId', 'authorize', 'retrieveToken', 'logout', 'onAmazonLoginReady'])
+      expect(res.text).toContain(name);
     expect(res.text).toContain(JSON.stringify(emu.url));
-    expect(() => new Function(res.text)).not.toThrow();
+    expect(() => new Script(res.text)).not.toThrow(); // it parses as a script
   });
 
   test('the handoff page posts to the opener of the named origin only', async () => {

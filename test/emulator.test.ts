@@ -25,13 +25,23 @@ interface Answer {
   json: () => Record<string, unknown>;
 }
 
-async function call(url: string, headers: Record<string, string> = {}, method: 'GET' | 'POST' | 'DELETE' = 'GET'): Promise<Answer> {
+async function call(
+  url: string,
+  headers: Record<string, string> = {},
+  method: 'GET' | 'POST' | 'DELETE' = 'GET',
+): Promise<Answer> {
   const res = await request(url, { method, headers, dispatcher: agent });
   const text = await res.body.text();
-  return { status: res.statusCode, headers: res.headers, text, json: () => JSON.parse(text) as Record<string, unknown> };
+  return {
+    status: res.statusCode,
+    headers: res.headers,
+    text,
+    json: () => JSON.parse(text) as Record<string, unknown>,
+  };
 }
 
-const tokenInfo = (token: string, headers?: Record<string, string>) => call(`${emu.tokenInfoURL}?access_token=${encodeURIComponent(token)}`, headers);
+const tokenInfo = (token: string, headers?: Record<string, string>) =>
+  call(`${emu.tokenInfoURL}?access_token=${encodeURIComponent(token)}`, headers);
 const profile = (token: string) => call(emu.profileURL, { authorization: `Bearer ${token}` });
 
 /** Sends raw bytes and returns everything the server wrote until it closed the connection. */
@@ -80,7 +90,14 @@ describe('start and minting', () => {
     expect(a.appId).toMatch(/^amzn1\.application\.[0-9a-f]{32}$/);
     expect(b.appId).toBe(a.appId);
     expect(other.appId).not.toBe(a.appId);
-    expect(a).toMatchObject({ clientId: CLIENT, scopes: ['profile'], ...SAMPLE_CUSTOMER, legacyProfileShape: false, revoked: false, state: 'active' });
+    expect(a).toMatchObject({
+      clientId: CLIENT,
+      scopes: ['profile'],
+      ...SAMPLE_CUSTOMER,
+      legacyProfileShape: false,
+      revoked: false,
+      state: 'active',
+    });
     expect(a.expiresAt - a.issuedAt).toBe(3_600_000);
   });
 
@@ -129,7 +146,12 @@ describe('tokeninfo', () => {
     expect(res.headers['x-amzn-requestid']).toMatch(UUID);
     const body = res.json();
     expect(Object.keys(body)).toEqual(['iss', 'user_id', 'aud', 'app_id', 'exp', 'iat']);
-    expect(body).toMatchObject({ iss: 'https://www.amazon.com', user_id: 'amzn1.account.USER', aud: CLIENT, app_id: 'amzn1.application.app' });
+    expect(body).toMatchObject({
+      iss: 'https://www.amazon.com',
+      user_id: 'amzn1.account.USER',
+      aud: CLIENT,
+      app_id: 'amzn1.application.app',
+    });
     expect(Number.isInteger(body.exp)).toBe(true);
     expect(body.exp).toBeGreaterThan(0);
     expect(body.exp).toBeLessThanOrEqual(3600);
@@ -143,7 +165,7 @@ describe('tokeninfo', () => {
     const res = await call(emu.tokenInfoURL, { 'x-amz-access-token': token });
     expect(res.status).toBe(200);
     expect(res.json().aud).toBe(CLIENT);
-    expect(emu.requests[0]!.tokenVia).toBe('x-amz-access-token');
+    expect(emu.requests[0].tokenVia).toBe('x-amz-access-token');
   });
 
   test('tokeninfo answers whatever the scopes', async () => {
@@ -153,14 +175,41 @@ describe('tokeninfo', () => {
   test.each([
     ['no token', 'invalid_request', () => call(emu.tokenInfoURL)],
     ['an empty token', 'invalid_request', () => call(`${emu.tokenInfoURL}?access_token=`)],
-    ['a bearer token (tokeninfo does not read Authorization)', 'invalid_request', () => call(emu.tokenInfoURL, { authorization: `Bearer ${emu.mintToken({ clientId: CLIENT })}` })],
+    [
+      'a bearer token (tokeninfo does not read Authorization)',
+      'invalid_request',
+      () => call(emu.tokenInfoURL, { authorization: `Bearer ${emu.mintToken({ clientId: CLIENT })}` }),
+    ],
     ['two tokens', 'invalid_request', () => call(`${emu.tokenInfoURL}?access_token=a&access_token=b`)],
-    ['the token twice, query and header', 'invalid_request', () => { const t = emu.mintToken({ clientId: CLIENT }); return tokenInfo(t, { 'x-amz-access-token': t }); }],
+    [
+      'the token twice, query and header',
+      'invalid_request',
+      () => {
+        const t = emu.mintToken({ clientId: CLIENT });
+        return tokenInfo(t, { 'x-amz-access-token': t });
+      },
+    ],
     ['an unknown token', 'invalid_token', () => tokenInfo(`Atza|${'x'.repeat(400)}`)],
     ['a malformed token', 'invalid_token', () => tokenInfo('not a token')],
     ['an expired token', 'invalid_token', () => tokenInfo(emu.mintToken({ clientId: CLIENT, expiresIn: 0 }))],
-    ['an expire()d token', 'invalid_token', () => { const t = emu.mintToken({ clientId: CLIENT }); emu.expire(t); return tokenInfo(t); }],
-    ['a revoked token', 'invalid_token', () => { const t = emu.mintToken({ clientId: CLIENT }); emu.revoke(t); return tokenInfo(t); }],
+    [
+      'an expire()d token',
+      'invalid_token',
+      () => {
+        const t = emu.mintToken({ clientId: CLIENT });
+        emu.expire(t);
+        return tokenInfo(t);
+      },
+    ],
+    [
+      'a revoked token',
+      'invalid_token',
+      () => {
+        const t = emu.mintToken({ clientId: CLIENT });
+        emu.revoke(t);
+        return tokenInfo(t);
+      },
+    ],
   ])('%s: 400 %s', async (_label, error, send) => {
     const res = await send();
     expect(res.status).toBe(400);
@@ -170,7 +219,9 @@ describe('tokeninfo', () => {
     expect(body.error).toBe(error);
     expect(body.request_id).toBe(res.headers['x-amzn-requestid']);
     if (error === 'invalid_token') {
-      expect(body.error_description).toBe('The access token provided is expired, revoked, malformed, or invalid for other reasons.');
+      expect(body.error_description).toBe(
+        'The access token provided is expired, revoked, malformed, or invalid for other reasons.',
+      );
     }
   });
 
@@ -180,7 +231,9 @@ describe('tokeninfo', () => {
     try {
       const token = timed.mintToken({ clientId: CLIENT, expiresIn: 3600 });
       const ask = async () => {
-        const res = await request(`${timed.tokenInfoURL}?access_token=${encodeURIComponent(token)}`, { dispatcher: agent });
+        const res = await request(`${timed.tokenInfoURL}?access_token=${encodeURIComponent(token)}`, {
+          dispatcher: agent,
+        });
         return { status: res.statusCode, body: (await res.body.json()) as Record<string, unknown> };
       };
       expect((await ask()).body).toMatchObject({ exp: 3600, iat: Date.UTC(2030, 0, 1) / 1000 });
@@ -207,13 +260,21 @@ describe('tokeninfo', () => {
 });
 
 describe('profile', () => {
-  const customer = { userId: 'amzn1.account.CUSTOMER', name: 'Ann Example', email: 'ann@example.com', postalCode: '10001' };
+  const customer = {
+    userId: 'amzn1.account.CUSTOMER',
+    name: 'Ann Example',
+    email: 'ann@example.com',
+    postalCode: '10001',
+  };
 
   test.each([
     [['profile'], { user_id: customer.userId, name: customer.name, email: customer.email }],
     [['profile:user_id'], { user_id: customer.userId }],
     [['postal_code'], { user_id: customer.userId, postal_code: customer.postalCode }],
-    [['profile', 'postal_code'], { user_id: customer.userId, name: customer.name, email: customer.email, postal_code: customer.postalCode }],
+    [
+      ['profile', 'postal_code'],
+      { user_id: customer.userId, name: customer.name, email: customer.email, postal_code: customer.postalCode },
+    ],
     [['profile:user_id', 'postal_code'], { user_id: customer.userId, postal_code: customer.postalCode }],
   ] as const)('scopes %j', async (scopes, expected) => {
     const res = await profile(emu.mintToken({ clientId: CLIENT, scopes: [...scopes], ...customer }));
@@ -230,17 +291,30 @@ describe('profile', () => {
   });
 
   test('the older Profile shape', async () => {
-    const full = await profile(emu.mintToken({ clientId: CLIENT, scopes: ['profile', 'postal_code'], legacyProfileShape: true, ...customer }));
+    const full = await profile(
+      emu.mintToken({ clientId: CLIENT, scopes: ['profile', 'postal_code'], legacyProfileShape: true, ...customer }),
+    );
     expect(full.json()).toStrictEqual({
-      Profile: { CustomerId: customer.userId, Name: customer.name, PrimaryEmail: customer.email, PostalCode: customer.postalCode },
+      Profile: {
+        CustomerId: customer.userId,
+        Name: customer.name,
+        PrimaryEmail: customer.email,
+        PostalCode: customer.postalCode,
+      },
     });
-    const idOnly = await profile(emu.mintToken({ clientId: CLIENT, scopes: ['profile:user_id'], legacyProfileShape: true, ...customer }));
+    const idOnly = await profile(
+      emu.mintToken({ clientId: CLIENT, scopes: ['profile:user_id'], legacyProfileShape: true, ...customer }),
+    );
     expect(idOnly.json()).toStrictEqual({ Profile: { CustomerId: customer.userId } });
   });
 
   test.each([
     ['Authorization: Bearer', (t: string) => call(emu.profileURL, { authorization: `Bearer ${t}` }), 'authorization'],
-    ['Authorization: bearer (scheme is case-insensitive)', (t: string) => call(emu.profileURL, { authorization: `bearer ${t}` }), 'authorization'],
+    [
+      'Authorization: bearer (scheme is case-insensitive)',
+      (t: string) => call(emu.profileURL, { authorization: `bearer ${t}` }),
+      'authorization',
+    ],
     ['Authorization: BEARER', (t: string) => call(emu.profileURL, { authorization: `BEARER ${t}` }), 'authorization'],
     ['x-amz-access-token', (t: string) => call(emu.profileURL, { 'x-amz-access-token': t }), 'x-amz-access-token'],
     ['query', (t: string) => call(`${emu.profileURL}?access_token=${encodeURIComponent(t)}`), 'query'],
@@ -249,7 +323,7 @@ describe('profile', () => {
     const res = await send(token);
     expect(res.status).toBe(200);
     expect(res.json().user_id).toBe(customer.userId);
-    expect(emu.requests[0]!.tokenVia).toBe(via);
+    expect(emu.requests[0].tokenVia).toBe(via);
   });
 
   test('a token without a profile scope: 401 insufficient_scope', async () => {
@@ -263,11 +337,34 @@ describe('profile', () => {
     ['no token', 'invalid_request', () => call(emu.profileURL)],
     ['a Basic credential', 'invalid_request', () => call(emu.profileURL, { authorization: 'Basic dXNlcjpwYXNz' })],
     ['an empty bearer', 'invalid_request', () => call(emu.profileURL, { authorization: 'Bearer ' })],
-    ['header and query at once', 'invalid_request', () => { const t = emu.mintToken({ clientId: CLIENT }); return call(`${emu.profileURL}?access_token=${t}`, { authorization: `Bearer ${t}` }); }],
+    [
+      'header and query at once',
+      'invalid_request',
+      () => {
+        const t = emu.mintToken({ clientId: CLIENT });
+        return call(`${emu.profileURL}?access_token=${t}`, { authorization: `Bearer ${t}` });
+      },
+    ],
     ['an unknown token', 'invalid_token', () => profile('Atza|unknown')],
     ['an expired token', 'invalid_token', () => profile(emu.mintToken({ clientId: CLIENT, expiresIn: -10 }))],
-    ['an expire()d token', 'invalid_token', () => { const t = emu.mintToken({ clientId: CLIENT }); emu.expire(t); return profile(t); }],
-    ['a revoked token', 'invalid_token', () => { const t = emu.mintToken({ clientId: CLIENT }); emu.revoke(t); return profile(t); }],
+    [
+      'an expire()d token',
+      'invalid_token',
+      () => {
+        const t = emu.mintToken({ clientId: CLIENT });
+        emu.expire(t);
+        return profile(t);
+      },
+    ],
+    [
+      'a revoked token',
+      'invalid_token',
+      () => {
+        const t = emu.mintToken({ clientId: CLIENT });
+        emu.revoke(t);
+        return profile(t);
+      },
+    ],
   ])('%s: 400 %s', async (_label, error, send) => {
     const res = await send();
     expect(res.status).toBe(400);
@@ -283,7 +380,9 @@ describe('routing', () => {
     expect(res.headers['content-type']).toBe('application/json;charset=UTF-8');
     expect(res.json().error).toBe('not_found');
     expect(emu.calls).toEqual({ tokeninfo: 0, profile: 0 });
-    expect(emu.requests).toEqual([expect.objectContaining({ endpoint: 'other', path: '/auth/o2/token', tokenVia: null })]);
+    expect(emu.requests).toEqual([
+      expect.objectContaining({ endpoint: 'other', path: '/auth/o2/token', tokenVia: null }),
+    ]);
   });
 
   test.each(['POST', 'DELETE'] as const)('%s on an endpoint: 405 with Allow: GET', async (method) => {
@@ -300,7 +399,11 @@ describe('routing', () => {
 describe('recording', () => {
   test('counters and requests, with no token in any recorded path', async () => {
     const token = emu.mintToken({ clientId: CLIENT });
-    await tokenInfo(token, { 'user-agent': 'passport-lwa-token/test', accept: 'application/json', 'accept-language': 'en-US' });
+    await tokenInfo(token, {
+      'user-agent': 'passport-lwa-token/test',
+      accept: 'application/json',
+      'accept-language': 'en-US',
+    });
     await profile(token);
     await profile(token);
     await call(`${emu.url}/elsewhere?access_token=${token}`);
@@ -311,8 +414,12 @@ describe('recording', () => {
       ['profile', 'GET', '/user/profile', 'authorization'],
       ['other', 'GET', '/elsewhere', null],
     ]);
-    expect(emu.requests[0]!.headers).toMatchObject({ 'user-agent': 'passport-lwa-token/test', accept: 'application/json', 'accept-language': 'en-US' });
-    expect(emu.requests[1]!.headers.authorization).toBe(`Bearer ${token}`);
+    expect(emu.requests[0].headers).toMatchObject({
+      'user-agent': 'passport-lwa-token/test',
+      accept: 'application/json',
+      'accept-language': 'en-US',
+    });
+    expect(emu.requests[1].headers.authorization).toBe(`Bearer ${token}`);
     for (const r of emu.requests) {
       expect(r.path).not.toContain(token);
       expect(r.path).not.toContain('?');
@@ -375,7 +482,10 @@ describe('latency', () => {
     const token = emu.mintToken({ clientId: CLIENT });
     emu.setLatency(60_000);
     const order: string[] = [];
-    const arrived = Promise.all([emu.nextRequest((r) => r.endpoint === 'tokeninfo'), emu.nextRequest((r) => r.endpoint === 'profile')]);
+    const arrived = Promise.all([
+      emu.nextRequest((r) => r.endpoint === 'tokeninfo'),
+      emu.nextRequest((r) => r.endpoint === 'profile'),
+    ]);
     const slow = [settle(order, 'tokeninfo', tokenInfo(token)), settle(order, 'profile', profile(token))];
     await arrived;
     expect(emu.calls).toEqual({ tokeninfo: 1, profile: 1 });
@@ -556,7 +666,10 @@ describe('faults', () => {
 
   test('hang: never answers; close() ends it promptly', async () => {
     emu.fault('both', { kind: 'hang' });
-    const arrived = Promise.all([emu.nextRequest((r) => r.endpoint === 'tokeninfo'), emu.nextRequest((r) => r.endpoint === 'profile')]);
+    const arrived = Promise.all([
+      emu.nextRequest((r) => r.endpoint === 'tokeninfo'),
+      emu.nextRequest((r) => r.endpoint === 'profile'),
+    ]);
     const order: string[] = [];
     const hung = [settle(order, 'tokeninfo', tokenInfo(token)), settle(order, 'profile', profile(token))];
     await arrived;
@@ -620,7 +733,10 @@ describe('connections', () => {
     try {
       const token = emu.mintToken({ clientId: CLIENT });
       for (let i = 0; i < 5; i++) {
-        const res = await request(emu.profileURL, { headers: { authorization: `Bearer ${token}` }, dispatcher: single });
+        const res = await request(emu.profileURL, {
+          headers: { authorization: `Bearer ${token}` },
+          dispatcher: single,
+        });
         expect(res.headers.connection).toBe('keep-alive');
         await res.body.text();
       }
@@ -654,38 +770,59 @@ describe('odd input', () => {
   });
 
   test('huge headers: 431, server still up', async () => {
-    expect(await raw(`GET /user/profile HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(100_000)}\r\n\r\n`)).toMatch(/^HTTP\/1\.1 431/);
+    expect(await raw(`GET /user/profile HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(100_000)}\r\n\r\n`)).toMatch(
+      /^HTTP\/1\.1 431/,
+    );
     await alive();
   });
 
   test('odd request targets do not break the server', async () => {
-    for (const target of ['*', '//user/profile', '/user/profile#frag', '/%', '/auth/o2/tokeninfo?access_token=%E0%A4%A&&=']) {
-      expect(await raw(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)).toMatch(/^HTTP\/1\.1 [45]\d\d/);
+    for (const target of [
+      '*',
+      '//user/profile',
+      '/user/profile#frag',
+      '/%',
+      '/auth/o2/tokeninfo?access_token=%E0%A4%A&&=',
+    ]) {
+      expect(await raw(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)).toMatch(
+        /^HTTP\/1\.1 [45]\d\d/,
+      );
     }
     await alive();
   });
 
   test('an absolute-form target is routed by its path', async () => {
     const token = emu.mintToken({ clientId: CLIENT });
-    const wire = await raw(`GET http://api.amazon.com/auth/o2/tokeninfo?access_token=${encodeURIComponent(token)} HTTP/1.1\r\nHost: api.amazon.com\r\nConnection: close\r\n\r\n`);
+    const wire = await raw(
+      `GET http://api.amazon.com/auth/o2/tokeninfo?access_token=${encodeURIComponent(token)} HTTP/1.1\r\nHost: api.amazon.com\r\nConnection: close\r\n\r\n`,
+    );
     expect(wire).toMatch(/^HTTP\/1\.1 200/);
     expect(emu.requests[0]).toMatchObject({ endpoint: 'tokeninfo', path: '/auth/o2/tokeninfo', tokenVia: 'query' });
   });
 
   test('a token with an unencoded | in the query', async () => {
     const token = emu.mintToken({ clientId: CLIENT });
-    expect(await raw(`GET /auth/o2/tokeninfo?access_token=${token} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)).toMatch(/^HTTP\/1\.1 200/);
+    expect(
+      await raw(`GET /auth/o2/tokeninfo?access_token=${token} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`),
+    ).toMatch(/^HTTP\/1\.1 200/);
   });
 
   test('non-ASCII bytes in a token header: invalid_token', async () => {
-    const wire = await raw('GET /user/profile HTTP/1.1\r\nHost: x\r\nx-amz-access-token: Atza|\xff\xfe\r\nConnection: close\r\n\r\n');
+    const wire = await raw(
+      'GET /user/profile HTTP/1.1\r\nHost: x\r\nx-amz-access-token: Atza|\xff\xfe\r\nConnection: close\r\n\r\n',
+    );
     expect(wire).toMatch(/^HTTP\/1\.1 400/);
     expect(wire).toContain('invalid_token');
   });
 
   test('a body on a GET is ignored', async () => {
     const token = emu.mintToken({ clientId: CLIENT });
-    const res = await request(emu.profileURL, { method: 'GET', headers: { authorization: `Bearer ${token}` }, body: 'x'.repeat(100_000), dispatcher: agent });
+    const res = await request(emu.profileURL, {
+      method: 'GET',
+      headers: { authorization: `Bearer ${token}` },
+      body: 'x'.repeat(100_000),
+      dispatcher: agent,
+    });
     expect(res.statusCode).toBe(200);
     await res.body.text();
     await alive();

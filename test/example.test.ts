@@ -35,19 +35,32 @@ afterEach(async () => {
 
 /** A token the emulator issues to the example's client for `customer`, as its sign-in page would. */
 const tokenFor = (customer: SignInCustomer, extra: { appId?: string; clientId?: string } = {}) =>
-  emu.mintToken({ clientId: DEMO_CLIENT_ID, userId: customer.userId, name: customer.name, email: customer.email, ...extra });
+  emu.mintToken({
+    clientId: DEMO_CLIENT_ID,
+    userId: customer.userId,
+    name: customer.name,
+    email: customer.email,
+    ...extra,
+  });
 
 const amazonSignIn = (agent: request.Agent | ReturnType<typeof request>, token: string, more: object = {}) =>
-  (agent as request.Agent).post('/auth/amazon').send({ access_token: token, ...more });
+  agent.post('/auth/amazon').send({ access_token: token, ...more });
 
 /** An agent (cookie jar) signed in to a fresh local account. */
-async function localUser(username: string, extra: { email?: string } = {}): Promise<{ agent: request.Agent; account: Account }> {
+async function localUser(
+  username: string,
+  extra: { email?: string } = {},
+): Promise<{ agent: request.Agent; account: Account }> {
   const agent = request.agent(app);
-  const res = await agent.post('/auth/local/signup').send({ username, password: 'correct horse battery', name: `${username} Local`, ...extra }).expect(201);
+  const res = await agent
+    .post('/auth/local/signup')
+    .send({ username, password: 'correct horse battery', name: `${username} Local`, ...extra })
+    .expect(201);
   return { agent, account: res.body.account as Account };
 }
 
-const session = async (agent: request.Agent): Promise<Account | null> => (await agent.get('/api/session').expect(200)).body.account as Account | null;
+const session = async (agent: request.Agent): Promise<Account | null> =>
+  (await agent.get('/api/session').expect(200)).body.account as Account | null;
 
 describe('account linking (POST /auth/amazon)', () => {
   test('an unknown customer gets a new account, linked, and is signed in', async () => {
@@ -55,7 +68,12 @@ describe('account linking (POST /auth/amazon)', () => {
     const res = await amazonSignIn(agent, tokenFor(ann)).expect(200);
     expect(res.body).toEqual({
       outcome: 'created',
-      account: { id: expect.any(String), name: 'Ann Example', email: 'ann@example.com', amazon: [{ userId: ann.userId, name: 'Ann Example', email: 'ann@example.com', linkedAt: expect.any(String) }] },
+      account: {
+        id: expect.any(String),
+        name: 'Ann Example',
+        email: 'ann@example.com',
+        amazon: [{ userId: ann.userId, name: 'Ann Example', email: 'ann@example.com', linkedAt: expect.any(String) }],
+      },
     });
     expect(res.headers['set-cookie']?.[0]).toMatch(/^example\.sid=.*; HttpOnly; SameSite=Lax/);
     expect(await session(agent)).toEqual(res.body.account);
@@ -74,10 +92,17 @@ describe('account linking (POST /auth/amazon)', () => {
     const { agent, account } = await localUser('dana');
     const res = await amazonSignIn(agent, tokenFor(ben)).expect(200);
     expect(res.body.outcome).toBe('linked');
-    expect(res.body.account).toMatchObject({ id: account.id, name: 'dana Local', username: 'dana', amazon: [{ userId: ben.userId }] });
+    expect(res.body.account).toMatchObject({
+      id: account.id,
+      name: 'dana Local',
+      username: 'dana',
+      amazon: [{ userId: ben.userId }],
+    });
     // A second customer links to the same account.
     const second = await amazonSignIn(agent, tokenFor(ann)).expect(200);
-    expect(second.body.account.amazon.map((l: { userId: string }) => l.userId)).toEqual([ben.userId, ann.userId]);
+    expect(
+      (second.body as { account: { amazon: Array<{ userId: string }> } }).account.amazon.map((l) => l.userId),
+    ).toEqual([ben.userId, ann.userId]);
     // Presenting an already-linked customer again changes nothing.
     expect((await amazonSignIn(agent, tokenFor(ben)).expect(200)).body.outcome).toBe('already-linked');
     // Either customer now signs in to dana's account.
@@ -91,7 +116,8 @@ describe('account linking (POST /auth/amazon)', () => {
     const res = await amazonSignIn(agent, tokenFor(mork)).expect(409);
     expect(res.body).toEqual({
       error: 'amazon_linked_elsewhere',
-      message: 'The Amazon account of Mork Hashimoto is already linked to another account, so it was not linked to yours. Sign in with it to use that account.',
+      message:
+        'The Amazon account of Mork Hashimoto is already linked to another account, so it was not linked to yours. Sign in with it to use that account.',
     });
     expect(res.headers['www-authenticate']).toBeUndefined();
     // Still signed in as erin, with nothing linked; Mork's account keeps the link.
@@ -122,15 +148,27 @@ describe('account linking (POST /auth/amazon)', () => {
   });
 
   test('a customer with the profile:user_id scope only (no name, no e-mail) gets an account too', async () => {
-    const token = emu.mintToken({ clientId: DEMO_CLIENT_ID, userId: 'amzn1.account.ONLYID', scopes: ['profile:user_id'] });
+    const token = emu.mintToken({
+      clientId: DEMO_CLIENT_ID,
+      userId: 'amzn1.account.ONLYID',
+      scopes: ['profile:user_id'],
+    });
     const res = await amazonSignIn(request(app), token).expect(200);
-    expect(res.body.account).toEqual({ id: expect.any(String), name: 'Amazon customer', amazon: [{ userId: 'amzn1.account.ONLYID', linkedAt: expect.any(String) }] });
+    expect(res.body.account).toEqual({
+      id: expect.any(String),
+      name: 'Amazon customer',
+      amazon: [{ userId: 'amzn1.account.ONLYID', linkedAt: expect.any(String) }],
+    });
   });
 
   test.each([
     ['an invalid token', () => 'Atza|' + 'x'.repeat(400), 'invalid_token'],
     ['an expired token', () => emu.mintToken({ clientId: DEMO_CLIENT_ID, expiresIn: 0 }), 'invalid_token'],
-    ['a token for another client', () => tokenFor(ann, { clientId: 'amzn1.application-oa2-client.other' }), 'invalid_token'],
+    [
+      'a token for another client',
+      () => tokenFor(ann, { clientId: 'amzn1.application-oa2-client.other' }),
+      'invalid_token',
+    ],
   ])('%s: 401 from the strategy, no account', async (_label, token, error) => {
     const res = await amazonSignIn(request(app), token()).expect(401);
     expect(res.headers['www-authenticate']).toContain(`error="${error}"`);
@@ -138,19 +176,34 @@ describe('account linking (POST /auth/amazon)', () => {
   });
 
   test('the token is read from the JSON body only: a header is not enough', async () => {
-    await request(app).post('/auth/amazon').set('Authorization', `Bearer ${tokenFor(ann)}`).send({}).expect(401);
+    await request(app)
+      .post('/auth/amazon')
+      .set('Authorization', `Bearer ${tokenFor(ann)}`)
+      .send({})
+      .expect(401);
   });
 
   test('Amazon down: 502 JSON from the error handler, no account', async () => {
     emu.fault('both', { kind: 'status', status: 503 });
     const res = await amazonSignIn(request(app), tokenFor(ann)).expect(502);
-    expect(res.body).toEqual({ error: 'ERR_LWA_UPSTREAM_STATUS', message: 'Login with Amazon did not answer. Please try again.' });
+    expect(res.body).toEqual({
+      error: 'ERR_LWA_UPSTREAM_STATUS',
+      message: 'Login with Amazon did not answer. Please try again.',
+    });
   });
 
   test('CSRF guards: a form post is 415, a cross-origin post is 403, a same-origin one passes', async () => {
-    await request(app).post('/auth/amazon').type('form').send({ access_token: tokenFor(ann) }).expect(415);
+    await request(app)
+      .post('/auth/amazon')
+      .type('form')
+      .send({ access_token: tokenFor(ann) })
+      .expect(415);
     await amazonSignIn(request(app), tokenFor(ann)).set('Origin', 'https://evil.example').expect(403);
-    const res = await request(app).post('/auth/amazon').set('Host', 'app.test:3000').set('Origin', 'http://app.test:3000').send({ access_token: tokenFor(ann) });
+    const res = await request(app)
+      .post('/auth/amazon')
+      .set('Host', 'app.test:3000')
+      .set('Origin', 'http://app.test:3000')
+      .send({ access_token: tokenFor(ann) });
     expect(res.status).toBe(200);
   });
 });
@@ -169,7 +222,11 @@ describe('stateless API', () => {
     ['a JSON body field', (r: request.Test, t: string) => r.send({ access_token: t })],
   ])('GET /api/me with the token in %s: the linked account, no cookie', async (_label, attach) => {
     const res = await attach(request(app).get('/api/me'), token).expect(200);
-    expect(res.body).toEqual({ account: expect.objectContaining({ name: 'Mork Hashimoto' }), amazonUserId: mork.userId, tokenExpiresIn: expect.any(Number) });
+    expect(res.body).toEqual({
+      account: expect.objectContaining({ name: 'Mork Hashimoto' }),
+      amazonUserId: mork.userId,
+      tokenExpiresIn: expect.any(Number),
+    });
     expect(res.headers['set-cookie']).toBeUndefined();
   });
 
@@ -179,7 +236,10 @@ describe('stateless API', () => {
   });
 
   test('a valid token of a customer with no account: 403 no_account', async () => {
-    const res = await request(app).get('/api/me').set('Authorization', `Bearer ${tokenFor(ben)}`).expect(403);
+    const res = await request(app)
+      .get('/api/me')
+      .set('Authorization', `Bearer ${tokenFor(ben)}`)
+      .expect(403);
     expect(res.body.error).toBe('no_account');
     expect(res.headers['www-authenticate']).toBeUndefined();
   });
@@ -214,9 +274,15 @@ describe('local accounts and the page', () => {
     expect(await session(agent)).toBeNull();
     await agent.post('/auth/local/signin').send({ username: 'frank', password: 'wrong password' }).expect(401);
     await agent.post('/auth/local/signin').send({ username: 'nobody', password: 'whatever-123' }).expect(401);
-    const res = await agent.post('/auth/local/signin').send({ username: 'FRANK', password: 'correct horse battery' }).expect(200);
+    const res = await agent
+      .post('/auth/local/signin')
+      .send({ username: 'FRANK', password: 'correct horse battery' })
+      .expect(200);
     expect(res.body.account.id).toBe(account.id);
-    const taken = await request(app).post('/auth/local/signup').send({ username: 'frank', password: 'another password', name: 'F' }).expect(409);
+    const taken = await request(app)
+      .post('/auth/local/signup')
+      .send({ username: 'frank', password: 'another password', name: 'F' })
+      .expect(409);
     expect(taken.body.error).toBe('username_taken');
   });
 
@@ -237,7 +303,10 @@ describe('local accounts and the page', () => {
     const page = await request(app).get('/').expect(200);
     expect(page.headers['content-type']).toMatch(/^text\/html/);
     expect(page.text).toContain('<div id="amazon-root"></div>');
-    await request(app).get('/app.js').expect(200).expect('content-type', /javascript/);
+    await request(app)
+      .get('/app.js')
+      .expect(200)
+      .expect('content-type', /javascript/);
     const config = await request(app).get('/config.json').expect(200);
     expect(config.body).toEqual({ mode: 'emulator', clientId: DEMO_CLIENT_ID, sdkURL: emu.sdkURL, appRoute: true });
     expect(config.headers['cache-control']).toBe('no-store');

@@ -1,10 +1,19 @@
-import { ALL_TOKEN_SOURCES, extractToken, type ExtractionConfig, type RequestLike, type TokenSource } from '../lib/extract';
+import {
+  ALL_TOKEN_SOURCES,
+  extractToken,
+  type ExtractionConfig,
+  type RequestLike,
+  type TokenSource,
+} from '../lib/extract';
 import { MAX_TOKEN_BYTES } from '../lib/token-format';
 
 const TOKEN = `Atza|${'a'.repeat(400)}`;
 const OTHER = `Atza|${'b'.repeat(400)}`;
 
-function config(sources: readonly TokenSource[] = ALL_TOKEN_SOURCES, custom?: (req: RequestLike) => unknown): ExtractionConfig {
+function config(
+  sources: readonly TokenSource[] = ALL_TOKEN_SOURCES,
+  custom?: (req: RequestLike) => unknown,
+): ExtractionConfig {
   return { sources: new Set(sources), field: 'access_token', custom };
 }
 
@@ -55,7 +64,9 @@ describe('extractToken', () => {
 
   test('falls back to req.headers, and to req.raw.rawHeaders (Fastify)', () => {
     expect(extractToken({ headers: { 'x-amz-access-token': TOKEN } }, config())).toMatchObject({ kind: 'token' });
-    expect(extractToken({ raw: { rawHeaders: ['Authorization', `Bearer ${TOKEN}`] } }, config())).toMatchObject({ kind: 'token' });
+    expect(extractToken({ raw: { rawHeaders: ['Authorization', `Bearer ${TOKEN}`] } }, config())).toMatchObject({
+      kind: 'token',
+    });
   });
 
   describe('one request, one token', () => {
@@ -67,23 +78,54 @@ describe('extractToken', () => {
     ];
     const pairs = sources.flatMap((a, i) => sources.slice(i + 1).map((b) => [a, b] as const));
     test.each(pairs.map(([a, b]) => [a[0], b[0], a[1], b[1]] as const))('%s + %s is a 400', (_a, _b, pa, pb) => {
-      const merged = { headers: [...(pa.headers ?? []), ...(pb.headers ?? [])], query: pa.query ?? pb.query, body: pa.body ?? pb.body };
+      const merged = {
+        headers: [...(pa.headers ?? []), ...(pb.headers ?? [])],
+        query: pa.query ?? pb.query,
+        body: pa.body ?? pb.body,
+      };
       const r = extractToken(req(merged), config());
-      expect(r).toMatchObject({ kind: 'refusal', refusal: { status: 400, error: 'invalid_request', reason: 'multiple_tokens' } });
+      expect(r).toMatchObject({
+        kind: 'refusal',
+        refusal: { status: 400, error: 'invalid_request', reason: 'multiple_tokens' },
+      });
     });
 
     test('the same token twice counts as two', () => {
-      const r = extractToken(req({ headers: [['authorization', `Bearer ${TOKEN}`], ['x-amz-access-token', TOKEN]] }), config());
+      const r = extractToken(
+        req({
+          headers: [
+            ['authorization', `Bearer ${TOKEN}`],
+            ['x-amz-access-token', TOKEN],
+          ],
+        }),
+        config(),
+      );
       expect(reason(r)).toBe('multiple_tokens');
     });
 
     test('a repeated Authorization header is a 400', () => {
-      const r = extractToken(req({ headers: [['Authorization', `Bearer ${TOKEN}`], ['authorization', `Bearer ${OTHER}`]] }), config());
+      const r = extractToken(
+        req({
+          headers: [
+            ['Authorization', `Bearer ${TOKEN}`],
+            ['authorization', `Bearer ${OTHER}`],
+          ],
+        }),
+        config(),
+      );
       expect(reason(r)).toBe('multiple_tokens');
     });
 
     test('a repeated x-amz-access-token header is a 400', () => {
-      const r = extractToken(req({ headers: [['x-amz-access-token', TOKEN], ['X-Amz-Access-Token', OTHER]] }), config());
+      const r = extractToken(
+        req({
+          headers: [
+            ['x-amz-access-token', TOKEN],
+            ['X-Amz-Access-Token', OTHER],
+          ],
+        }),
+        config(),
+      );
       expect(reason(r)).toBe('multiple_tokens');
     });
 
@@ -93,23 +135,34 @@ describe('extractToken', () => {
     });
 
     test('extractToken plus a standard source is a 400', () => {
-      const r = extractToken(req({ headers: [['x-amz-access-token', TOKEN]] }), config(ALL_TOKEN_SOURCES, () => OTHER));
+      const r = extractToken(
+        req({ headers: [['x-amz-access-token', TOKEN]] }),
+        config(ALL_TOKEN_SOURCES, () => OTHER),
+      );
       expect(reason(r)).toBe('multiple_tokens');
     });
   });
 
   test('a disabled source is not read, so it cannot cause a 400 either', () => {
-    const r = extractToken(req({ headers: [['authorization', `Bearer ${TOKEN}`]], query: { access_token: OTHER } }), config(['authorization']));
+    const r = extractToken(
+      req({ headers: [['authorization', `Bearer ${TOKEN}`]], query: { access_token: OTHER } }),
+      config(['authorization']),
+    );
     expect(r).toMatchObject({ kind: 'token', token: TOKEN, origin: 'authorization' });
   });
 
   test('the field name is configurable', () => {
-    const r = extractToken(req({ body: { lwa: TOKEN, access_token: OTHER } }), { sources: new Set(['body']), field: 'lwa', custom: undefined });
+    const r = extractToken(req({ body: { lwa: TOKEN, access_token: OTHER } }), {
+      sources: new Set(['body']),
+      field: 'lwa',
+      custom: undefined,
+    });
     expect(r).toMatchObject({ kind: 'token', token: TOKEN });
   });
 
   test('extractToken reads a token from anywhere (an Alexa request)', () => {
-    const alexa = (r: RequestLike) => (r.body as { context: { System: { user: { accessToken?: string } } } }).context.System.user.accessToken;
+    const alexa = (r: RequestLike) =>
+      (r.body as { context: { System: { user: { accessToken?: string } } } }).context.System.user.accessToken;
     const body = { context: { System: { user: { accessToken: TOKEN } } } };
     expect(extractToken(req({ body }), config([], alexa))).toEqual({ kind: 'token', token: TOKEN, origin: 'custom' });
     expect(extractToken(req({ body: { context: { System: { user: {} } } } }), config([], alexa)).kind).toBe('none');

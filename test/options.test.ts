@@ -1,4 +1,5 @@
 import { Strategy } from '../lib';
+import { resolveOptions } from '../lib/options';
 import { VERSION } from '../lib/version';
 
 const verify = () => undefined;
@@ -66,8 +67,6 @@ describe('constructor options', () => {
 });
 
 describe('regions', () => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { resolveOptions } = require('../lib/options') as typeof import('../lib/options');
   test.each([
     ['NA', 'https://api.amazon.com'],
     ['EU', 'https://api.amazon.co.uk'],
@@ -80,7 +79,12 @@ describe('regions', () => {
 
   test('NA is the default, and URL options override the region', () => {
     expect(resolveOptions({ clientID: 'c' }).tokenInfoURL).toBe('https://api.amazon.com/auth/o2/tokeninfo');
-    const o = resolveOptions({ clientID: 'c', region: 'EU', tokenInfoURL: 'http://127.0.0.1:1/ti', profileURL: 'http://127.0.0.1:1/p' });
+    const o = resolveOptions({
+      clientID: 'c',
+      region: 'EU',
+      tokenInfoURL: 'http://127.0.0.1:1/ti',
+      profileURL: 'http://127.0.0.1:1/p',
+    });
     expect([o.tokenInfoURL, o.profileURL]).toEqual(['http://127.0.0.1:1/ti', 'http://127.0.0.1:1/p']);
   });
 });

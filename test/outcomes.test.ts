@@ -15,8 +15,10 @@ useEmulator((started) => {
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 const upstreamCalls = () => emu.calls.tokeninfo + emu.calls.profile;
-const challenge = (error?: string) =>
-  error ? expect.stringMatching(new RegExp(`^Bearer realm="Users", error="${error}"(, error_description="[^"\\\\]*")?$`)) : 'Bearer realm="Users"';
+const challenge = (error?: string): unknown =>
+  error
+    ? expect.stringMatching(new RegExp(`^Bearer realm="Users", error="${error}"(, error_description="[^"\\\\]*")?$`))
+    : 'Bearer realm="Users"';
 
 describe('outcomes (DESIGN.md section 2)', () => {
   let app: ReturnType<typeof appWith>['app'];
@@ -41,14 +43,18 @@ describe('outcomes (DESIGN.md section 2)', () => {
 
   test('token twice in the query: 400', async () => {
     const token = emu.mintToken({ clientId: CLIENT_ID });
-    const res = await request(app).get(`/api/me?access_token=${encodeURIComponent(token)}&access_token=${encodeURIComponent(token)}`);
+    const res = await request(app).get(
+      `/api/me?access_token=${encodeURIComponent(token)}&access_token=${encodeURIComponent(token)}`,
+    );
     expect(res.status).toBe(400);
     expect(upstreamCalls()).toBe(0);
   });
 
   test('repeated Authorization header: 400', async () => {
     const token = emu.mintToken({ clientId: CLIENT_ID });
-    const res = await request(app).get('/api/me').set('Authorization', [`Bearer ${token}`, `Bearer ${token}`] as unknown as string);
+    const res = await request(app)
+      .get('/api/me')
+      .set('Authorization', [`Bearer ${token}`, `Bearer ${token}`] as unknown as string);
     expect(res.status).toBe(400);
     expect(res.headers['www-authenticate']).toEqual(challenge('invalid_request'));
     expect(upstreamCalls()).toBe(0);
@@ -71,8 +77,22 @@ describe('outcomes (DESIGN.md section 2)', () => {
 
   test.each([
     ['unknown', () => `Atza|${'q'.repeat(400)}`],
-    ['expired', () => { const t = emu.mintToken({ clientId: CLIENT_ID }); emu.expire(t); return t; }],
-    ['revoked', () => { const t = emu.mintToken({ clientId: CLIENT_ID }); emu.revoke(t); return t; }],
+    [
+      'expired',
+      () => {
+        const t = emu.mintToken({ clientId: CLIENT_ID });
+        emu.expire(t);
+        return t;
+      },
+    ],
+    [
+      'revoked',
+      () => {
+        const t = emu.mintToken({ clientId: CLIENT_ID });
+        emu.revoke(t);
+        return t;
+      },
+    ],
     ['lapsed (expiresIn elapsed)', () => emu.mintToken({ clientId: CLIENT_ID, expiresIn: 0 })],
   ])('Amazon says the token is %s: 401 invalid_token', async (_name, make) => {
     const res = await request(app).get('/api/me').set(bearer(make()));
@@ -81,14 +101,23 @@ describe('outcomes (DESIGN.md section 2)', () => {
   });
 
   test('Amazon answers 200 with an error key: 401 invalid_token', async () => {
-    emu.fault('tokeninfo', { kind: 'status', status: 200, body: '{"error":"invalid_token"}', contentType: 'application/json' });
-    const res = await request(app).get('/api/me').set(bearer(emu.mintToken({ clientId: CLIENT_ID })));
+    emu.fault('tokeninfo', {
+      kind: 'status',
+      status: 200,
+      body: '{"error":"invalid_token"}',
+      contentType: 'application/json',
+    });
+    const res = await request(app)
+      .get('/api/me')
+      .set(bearer(emu.mintToken({ clientId: CLIENT_ID })));
     expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toEqual(challenge('invalid_token'));
   });
 
   test('aud is another client (confused deputy): 401 invalid_token, even though the profile call succeeded', async () => {
-    const res = await request(app).get('/api/me').set(bearer(emu.mintToken({ clientId: 'amzn1.application-oa2-client.other' })));
+    const res = await request(app)
+      .get('/api/me')
+      .set(bearer(emu.mintToken({ clientId: 'amzn1.application-oa2-client.other' })));
     expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toEqual(challenge('invalid_token'));
     expect(emu.calls.profile).toBe(1);
@@ -97,16 +126,27 @@ describe('outcomes (DESIGN.md section 2)', () => {
 
   test('app_id not allowed: 401 invalid_token; allowed: 200', async () => {
     const { app: strict } = appWith(emu, { appID: 'amzn1.application.mine' });
-    const foreign = await request(strict).get('/api/me').set(bearer(emu.mintToken({ clientId: CLIENT_ID, appId: 'amzn1.application.other' })));
+    const foreign = await request(strict)
+      .get('/api/me')
+      .set(bearer(emu.mintToken({ clientId: CLIENT_ID, appId: 'amzn1.application.other' })));
     expect(foreign.status).toBe(401);
     expect(foreign.headers['www-authenticate']).toEqual(challenge('invalid_token'));
-    const mine = await request(strict).get('/api/me').set(bearer(emu.mintToken({ clientId: CLIENT_ID, appId: 'amzn1.application.mine' })));
+    const mine = await request(strict)
+      .get('/api/me')
+      .set(bearer(emu.mintToken({ clientId: CLIENT_ID, appId: 'amzn1.application.mine' })));
     expect(mine.status).toBe(200);
   });
 
   test("profile user_id differs from tokeninfo's: 401 invalid_token", async () => {
-    emu.fault('profile', { kind: 'status', status: 200, contentType: 'application/json', body: '{"user_id":"amzn1.account.SOMEONEELSE"}' });
-    const res = await request(app).get('/api/me').set(bearer(emu.mintToken({ clientId: CLIENT_ID })));
+    emu.fault('profile', {
+      kind: 'status',
+      status: 200,
+      contentType: 'application/json',
+      body: '{"user_id":"amzn1.account.SOMEONEELSE"}',
+    });
+    const res = await request(app)
+      .get('/api/me')
+      .set(bearer(emu.mintToken({ clientId: CLIENT_ID })));
     expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toEqual(challenge('invalid_token'));
   });
@@ -120,7 +160,9 @@ describe('outcomes (DESIGN.md section 2)', () => {
 
   test('verify refuses the user: 401 invalid_token', async () => {
     const { app: refusing } = appWith(emu, {}, async () => false as const);
-    const res = await request(refusing).get('/api/me').set(bearer(emu.mintToken({ clientId: CLIENT_ID })));
+    const res = await request(refusing)
+      .get('/api/me')
+      .set(bearer(emu.mintToken({ clientId: CLIENT_ID })));
     expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toEqual(challenge('invalid_token'));
   });
@@ -129,7 +171,9 @@ describe('outcomes (DESIGN.md section 2)', () => {
     const { app: broken } = appWith(emu, {}, async () => {
       throw Object.assign(new Error('database down'), { status: 500, code: 'DB_DOWN' });
     });
-    const res = await request(broken).get('/api/me').set(bearer(emu.mintToken({ clientId: CLIENT_ID })));
+    const res = await request(broken)
+      .get('/api/me')
+      .set(bearer(emu.mintToken({ clientId: CLIENT_ID })));
     expect(res.status).toBe(500);
     expect(res.body.code).toBe('DB_DOWN');
   });
@@ -143,9 +187,19 @@ describe('outcomes (DESIGN.md section 2)', () => {
       ['malformed JSON', { kind: 'malformed-json' }, 502, 'ERR_LWA_RESPONSE_JSON'],
       ['an HTML error page (502)', { kind: 'html' }, 502, 'ERR_LWA_UPSTREAM_STATUS'],
       ['an HTML page with status 200', { kind: 'html', status: 200 }, 502, 'ERR_LWA_RESPONSE_CONTENT_TYPE'],
-      ['a wrong content type', { kind: 'content-type', contentType: 'text/plain' }, 502, 'ERR_LWA_RESPONSE_CONTENT_TYPE'],
+      [
+        'a wrong content type',
+        { kind: 'content-type', contentType: 'text/plain' },
+        502,
+        'ERR_LWA_RESPONSE_CONTENT_TYPE',
+      ],
       ['an oversized body', { kind: 'oversized', bytes: 1024 * 1024 }, 502, 'ERR_LWA_RESPONSE_TOO_LARGE'],
-      ['a JSON array', { kind: 'status', status: 200, body: '[]', contentType: 'application/json' }, 502, 'ERR_LWA_RESPONSE_SHAPE'],
+      [
+        'a JSON array',
+        { kind: 'status', status: 200, body: '[]', contentType: 'application/json' },
+        502,
+        'ERR_LWA_RESPONSE_SHAPE',
+      ],
       ['a connection reset', { kind: 'reset' }, 502, 'ERR_LWA_UPSTREAM_CONNECTION'],
       ['a reset mid-body', { kind: 'reset-mid-body' }, 502, 'ERR_LWA_UPSTREAM_CONNECTION'],
       ['429', { kind: 'rate-limit', retryAfter: 3 }, 503, 'ERR_LWA_RATE_LIMITED'],
@@ -153,7 +207,9 @@ describe('outcomes (DESIGN.md section 2)', () => {
       for (const endpoint of ['tokeninfo', 'profile'] as const) {
         emu.clearFaults();
         emu.fault(endpoint, fault);
-        const res = await request(app).get('/api/me').set(bearer(emu.mintToken({ clientId: CLIENT_ID })));
+        const res = await request(app)
+          .get('/api/me')
+          .set(bearer(emu.mintToken({ clientId: CLIENT_ID })));
         expect([endpoint, res.status, res.body.code]).toEqual([endpoint, status, code]);
         expect(res.headers['www-authenticate']).toBeUndefined();
       }
@@ -162,14 +218,21 @@ describe('outcomes (DESIGN.md section 2)', () => {
     test('an upstream timeout: 504', async () => {
       const { app: quick } = appWith(emu, { timeout: 150 });
       emu.fault('profile', { kind: 'hang' });
-      const res = await request(quick).get('/api/me').set(bearer(emu.mintToken({ clientId: CLIENT_ID })));
+      const res = await request(quick)
+        .get('/api/me')
+        .set(bearer(emu.mintToken({ clientId: CLIENT_ID })));
       expect(res.status).toBe(504);
       expect(res.body.code).toBe('ERR_LWA_TIMEOUT');
     });
 
     test('an unreachable host: 502 connection error', async () => {
-      const { app: nowhere } = appWith(emu, { tokenInfoURL: 'http://127.0.0.1:1/auth/o2/tokeninfo', profileURL: 'http://127.0.0.1:1/user/profile' });
-      const res = await request(nowhere).get('/api/me').set(bearer(emu.mintToken({ clientId: CLIENT_ID })));
+      const { app: nowhere } = appWith(emu, {
+        tokenInfoURL: 'http://127.0.0.1:1/auth/o2/tokeninfo',
+        profileURL: 'http://127.0.0.1:1/user/profile',
+      });
+      const res = await request(nowhere)
+        .get('/api/me')
+        .set(bearer(emu.mintToken({ clientId: CLIENT_ID })));
       expect(res.status).toBe(502);
       expect(res.body.code).toBe('ERR_LWA_UPSTREAM_CONNECTION');
     });
@@ -184,7 +247,9 @@ describe('outcomes (DESIGN.md section 2)', () => {
 
     test('a wrong audience wins over a profile outage', async () => {
       emu.fault('profile', { kind: 'status', status: 500 });
-      const res = await request(app).get('/api/me').set(bearer(emu.mintToken({ clientId: 'amzn1.application-oa2-client.other' })));
+      const res = await request(app)
+        .get('/api/me')
+        .set(bearer(emu.mintToken({ clientId: 'amzn1.application-oa2-client.other' })));
       expect(res.status).toBe(401);
     });
   });
@@ -195,11 +260,28 @@ describe('outcomes (DESIGN.md section 2)', () => {
     const token = emu.mintToken({ clientId: CLIENT_ID });
     const run = () =>
       new Promise<void>((resolve) => {
-        const s = Object.create(strategy) as typeof strategy & { error(e: unknown): void; fail(): void; success(): void };
-        s.error = (e) => { seen.push(e); resolve(); };
-        s.fail = () => { seen.push('fail'); resolve(); };
-        s.success = () => { seen.push('success'); resolve(); };
-        s.authenticate({ headers: { authorization: `Bearer ${token}` }, rawHeaders: ['Authorization', `Bearer ${token}`], url: '/' } as never);
+        const s = Object.create(strategy) as typeof strategy & {
+          error(e: unknown): void;
+          fail(): void;
+          success(): void;
+        };
+        s.error = (e) => {
+          seen.push(e);
+          resolve();
+        };
+        s.fail = () => {
+          seen.push('fail');
+          resolve();
+        };
+        s.success = () => {
+          seen.push('success');
+          resolve();
+        };
+        s.authenticate({
+          headers: { authorization: `Bearer ${token}` },
+          rawHeaders: ['Authorization', `Bearer ${token}`],
+          url: '/',
+        } as never);
       });
     emu.fault('both', { kind: 'status', status: 500 });
     await run();
@@ -231,7 +313,9 @@ describe('outcomes (DESIGN.md section 2)', () => {
     const res = await request(app).get('/api/me').query({ access_token: token });
     expect(res.status).toBe(200);
     expect(res.headers['cache-control']).toBe('private');
-    const header = await request(app).get('/api/me').set(bearer(emu.mintToken({ clientId: CLIENT_ID })));
+    const header = await request(app)
+      .get('/api/me')
+      .set(bearer(emu.mintToken({ clientId: CLIENT_ID })));
     expect(header.headers['cache-control']).toBeUndefined();
   });
 

@@ -21,12 +21,22 @@ describe('normalizeProfile', () => {
   });
 
   test('scope postal_code', () => {
-    expect(norm({ user_id: 'amzn1.account.A', postal_code: '98052' })).toMatchObject({ id: 'amzn1.account.A', postalCode: '98052' });
+    expect(norm({ user_id: 'amzn1.account.A', postal_code: '98052' })).toMatchObject({
+      id: 'amzn1.account.A',
+      postalCode: '98052',
+    });
   });
 
   test('the older Profile shape', () => {
-    const p = norm({ Profile: { CustomerId: 'amzn1.account.B', Name: 'Ann', PrimaryEmail: 'ann@example.com', PostalCode: '10001' } });
-    expect(p).toMatchObject({ id: 'amzn1.account.B', displayName: 'Ann', emails: [{ value: 'ann@example.com' }], postalCode: '10001' });
+    const p = norm({
+      Profile: { CustomerId: 'amzn1.account.B', Name: 'Ann', PrimaryEmail: 'ann@example.com', PostalCode: '10001' },
+    });
+    expect(p).toMatchObject({
+      id: 'amzn1.account.B',
+      displayName: 'Ann',
+      emails: [{ value: 'ann@example.com' }],
+      postalCode: '10001',
+    });
   });
 
   test('no customer id: undefined', () => {

@@ -13,7 +13,8 @@ useEmulator((started) => {
   emu = started;
 });
 
-const mint = (extra: Partial<Parameters<LwaEmulator['mintToken']>[0]> = {}) => emu.mintToken({ clientId: CLIENT_ID, ...extra });
+const mint = (extra: Partial<Parameters<LwaEmulator['mintToken']>[0]> = {}) =>
+  emu.mintToken({ clientId: CLIENT_ID, ...extra });
 
 describe('token sources', () => {
   const send: Record<TokenSource, (t: request.Test, token: string) => request.Test> = {
@@ -32,7 +33,10 @@ describe('token sources', () => {
 
   test('a form-encoded body authenticates', async () => {
     const { app } = appWith(emu);
-    const res = await request(app).post('/api/me').type('form').send(`access_token=${encodeURIComponent(mint())}`);
+    const res = await request(app)
+      .post('/api/me')
+      .type('form')
+      .send(`access_token=${encodeURIComponent(mint())}`);
     expect(res.status).toBe(200);
   });
 
@@ -65,7 +69,11 @@ describe('token sources', () => {
       tokenSources: [],
       extractToken: (req) => (req as express.Request).body?.context?.System?.user?.accessToken as string | undefined,
     });
-    const alexa = { version: '1.0', context: { System: { user: { userId: 'amzn1.ask.account.X', accessToken: mint() } } }, request: {} };
+    const alexa = {
+      version: '1.0',
+      context: { System: { user: { userId: 'amzn1.ask.account.X', accessToken: mint() } } },
+      request: {},
+    };
     expect((await request(app).post('/api/me').send(alexa)).status).toBe(200);
     const unlinked = { context: { System: { user: { userId: 'amzn1.ask.account.X' } } } };
     expect((await request(app).post('/api/me').send(unlinked)).status).toBe(401);
@@ -95,8 +103,20 @@ describe('profile, for each scope', () => {
   };
 
   test('profile: id, name, e-mail', async () => {
-    const p = await profileOf(mint({ scopes: ['profile'], name: 'Mork Hashimoto', email: 'mork@example.com', userId: 'amzn1.account.K2LI23KL2LK2' }));
-    expect(p).toMatchObject({ provider: 'amazon', id: 'amzn1.account.K2LI23KL2LK2', displayName: 'Mork Hashimoto', emails: [{ value: 'mork@example.com' }] });
+    const p = await profileOf(
+      mint({
+        scopes: ['profile'],
+        name: 'Mork Hashimoto',
+        email: 'mork@example.com',
+        userId: 'amzn1.account.K2LI23KL2LK2',
+      }),
+    );
+    expect(p).toMatchObject({
+      provider: 'amazon',
+      id: 'amzn1.account.K2LI23KL2LK2',
+      displayName: 'Mork Hashimoto',
+      emails: [{ value: 'mork@example.com' }],
+    });
     expect(p).not.toHaveProperty('postalCode');
     expect(JSON.parse(p._raw)).toEqual(p._json);
   });
@@ -112,17 +132,27 @@ describe('profile, for each scope', () => {
   });
 
   test('the older Profile: { CustomerId, … } shape', async () => {
-    const p = await profileOf(mint({ legacyProfileShape: true, name: 'Ann', email: 'ann@example.com', userId: 'amzn1.account.LEGACY' }));
+    const p = await profileOf(
+      mint({ legacyProfileShape: true, name: 'Ann', email: 'ann@example.com', userId: 'amzn1.account.LEGACY' }),
+    );
     expect(p).toMatchObject({ id: 'amzn1.account.LEGACY', displayName: 'Ann', emails: [{ value: 'ann@example.com' }] });
   });
 
   test('clientID as an array accepts each listed client', async () => {
     const { app } = appWith(emu, { clientID: ['amzn1.application-oa2-client.web', CLIENT_ID] });
     for (const clientId of ['amzn1.application-oa2-client.web', CLIENT_ID]) {
-      expect((await request(app).get('/api/me').set('Authorization', `Bearer ${emu.mintToken({ clientId })}`)).status).toBe(200);
+      expect(
+        (
+          await request(app)
+            .get('/api/me')
+            .set('Authorization', `Bearer ${emu.mintToken({ clientId })}`)
+        ).status,
+      ).toBe(200);
     }
   });
 });
+
+type Verify = Parameters<typeof appWith>[2];
 
 describe('verify forms', () => {
   const base = () => ({ clientID: CLIENT_ID, tokenInfoURL: emu.tokenInfoURL, profileURL: emu.profileURL });
@@ -132,16 +162,23 @@ describe('verify forms', () => {
   const makeForms = () => ({
     callback: new Strategy<TestUser>(base(), (_t, p, done) => done(null, user(p), info)),
     promise: new Strategy<TestUser>(base(), async (_t, p) => user(p)),
-    'callback, passReqToCallback': new Strategy<TestUser, express.Request>({ ...base(), passReqToCallback: true }, (req, _t, p, done) =>
-      done(null, { ...user(p), name: req.get('x-test') }, info),
+    'callback, passReqToCallback': new Strategy<TestUser, express.Request>(
+      { ...base(), passReqToCallback: true },
+      (req, _t, p, done) => done(null, { ...user(p), name: req.get('x-test') }, info),
     ),
-    'promise, passReqToCallback': new Strategy<TestUser, express.Request>({ ...base(), passReqToCallback: true }, async (req, _t, p) => ({
-      ...user(p),
-      name: req.get('x-test'),
-    })),
-    'sync throw, passReqToCallback': new Strategy<TestUser, express.Request>({ ...base(), passReqToCallback: true }, () => {
-      throw Object.assign(new Error('sync'), { status: 500, code: 'SYNC' });
-    }),
+    'promise, passReqToCallback': new Strategy<TestUser, express.Request>(
+      { ...base(), passReqToCallback: true },
+      async (req, _t, p) => ({
+        ...user(p),
+        name: req.get('x-test'),
+      }),
+    ),
+    'sync throw, passReqToCallback': new Strategy<TestUser, express.Request>(
+      { ...base(), passReqToCallback: true },
+      () => {
+        throw Object.assign(new Error('sync'), { status: 500, code: 'SYNC' });
+      },
+    ),
   });
   let forms: ReturnType<typeof makeForms>;
   beforeAll(() => {
@@ -149,15 +186,21 @@ describe('verify forms', () => {
   });
   afterAll(() => Promise.all(Object.values(forms).map((s) => s.close())));
 
-  test.each(['callback', 'promise', 'callback, passReqToCallback', 'promise, passReqToCallback'] as const)('%s', async (form) => {
-    const res = await request(mount(forms[form])).get('/api/me').set('Authorization', `Bearer ${mint()}`).set('x-test', 'from-req');
-    expect(res.status).toBe(200);
-    const body = res.body as MeBody;
-    expect(body.user.id).toMatch(/^amzn1\.account\./);
-    if (form.includes('passReq')) expect(body.user.name).toBe('from-req');
-    if (form.startsWith('callback')) expect(body.authInfo).toMatchObject(info);
-    expect(body.authInfo.tokenInfo.audience).toBe(CLIENT_ID);
-  });
+  test.each(['callback', 'promise', 'callback, passReqToCallback', 'promise, passReqToCallback'] as const)(
+    '%s',
+    async (form) => {
+      const res = await request(mount(forms[form]))
+        .get('/api/me')
+        .set('Authorization', `Bearer ${mint()}`)
+        .set('x-test', 'from-req');
+      expect(res.status).toBe(200);
+      const body = res.body as MeBody;
+      expect(body.user.id).toMatch(/^amzn1\.account\./);
+      if (form.includes('passReq')) expect(body.user.name).toBe('from-req');
+      if (form.startsWith('callback')) expect(body.authInfo).toMatchObject(info);
+      expect(body.authInfo.tokenInfo.audience).toBe(CLIENT_ID);
+    },
+  );
 
   test('verify gets the token it authenticated', async () => {
     const token = mint();
@@ -170,10 +213,22 @@ describe('verify forms', () => {
     expect(got).toBe(token);
   });
 
-  test.each([
-    ['done(err)', ((_t, _p, done) => done(Object.assign(new Error('x'), { status: 500, code: 'CB' }))) as Parameters<typeof appWith>[2], 'CB'],
-    ['a rejection', (async () => { throw Object.assign(new Error('x'), { status: 500, code: 'REJ' }); }) as Parameters<typeof appWith>[2], 'REJ'],
-    ['a synchronous throw', (() => { throw Object.assign(new Error('x'), { status: 500, code: 'THROW' }); }) as Parameters<typeof appWith>[2], 'THROW'],
+  test.each<[string, Verify, string]>([
+    ['done(err)', (_t, _p, done) => done(Object.assign(new Error('x'), { status: 500, code: 'CB' })), 'CB'],
+    [
+      'a rejection',
+      async () => {
+        throw Object.assign(new Error('x'), { status: 500, code: 'REJ' });
+      },
+      'REJ',
+    ],
+    [
+      'a synchronous throw',
+      () => {
+        throw Object.assign(new Error('x'), { status: 500, code: 'THROW' });
+      },
+      'THROW',
+    ],
   ])('%s is an error', async (_name, verify, code) => {
     const { app } = appWith(emu, {}, verify);
     const res = await request(app).get('/api/me').set('Authorization', `Bearer ${mint()}`);
@@ -181,14 +236,16 @@ describe('verify forms', () => {
   });
 
   test('a synchronous throw with passReqToCallback is an error', async () => {
-    const res = await request(mount(forms['sync throw, passReqToCallback'])).get('/api/me').set('Authorization', `Bearer ${mint()}`);
+    const res = await request(mount(forms['sync throw, passReqToCallback']))
+      .get('/api/me')
+      .set('Authorization', `Bearer ${mint()}`);
     expect([res.status, res.body.code]).toEqual([500, 'SYNC']);
   });
 
-  test.each([
-    ['done(null, false)', ((_t, _p, done) => done(null, false)) as Parameters<typeof appWith>[2]],
-    ['resolving null', (async () => null) as Parameters<typeof appWith>[2]],
-    ['resolving undefined', (async () => undefined) as Parameters<typeof appWith>[2]],
+  test.each<[string, Verify]>([
+    ['done(null, false)', (_t, _p, done) => done(null, false)],
+    ['resolving null', async () => null],
+    ['resolving undefined', async () => undefined],
   ])('%s refuses: 401', async (_name, verify) => {
     const { app } = appWith(emu, {}, verify);
     expect((await request(app).get('/api/me').set('Authorization', `Bearer ${mint()}`)).status).toBe(401);
@@ -203,7 +260,10 @@ describe('verify forms', () => {
   });
 
   test('the default Passport instance and name work as in the README', async () => {
-    const strategy = new Strategy({ clientID: CLIENT_ID, tokenInfoURL: emu.tokenInfoURL, profileURL: emu.profileURL }, acceptAll);
+    const strategy = new Strategy(
+      { clientID: CLIENT_ID, tokenInfoURL: emu.tokenInfoURL, profileURL: emu.profileURL },
+      acceptAll,
+    );
     passport.use(strategy);
     const app = express();
     app.get('/api/me', passport.authenticate('amazon-token', { session: false }), (req, res) => {

@@ -6,12 +6,16 @@
 (function () {
   'use strict';
 
-  var $ = function (id) { return document.getElementById(id); };
+  var $ = function (id) {
+    return document.getElementById(id);
+  };
   var config = null;
   /** The token behind an "e-mail already in use" question, kept only until it is answered. */
   var pendingToken = null;
 
-  function show(el, visible) { el.hidden = !visible; }
+  function show(el, visible) {
+    el.hidden = !visible;
+  }
 
   function say(text, isError) {
     var el = $('message');
@@ -21,7 +25,9 @@
     show(el, true);
   }
 
-  function quiet() { show($('message'), false); }
+  function quiet() {
+    show($('message'), false);
+  }
 
   async function call(method, path, body) {
     var init = { method: method, credentials: 'same-origin', headers: {} };
@@ -31,7 +37,11 @@
     }
     var res = await fetch(path, init);
     var data = null;
-    try { data = await res.json(); } catch (e) { data = null; }
+    try {
+      data = await res.json();
+    } catch (e) {
+      data = null;
+    }
     return { status: res.status, ok: res.ok, data: data };
   }
 
@@ -65,13 +75,19 @@
   }
 
   var OUTCOMES = {
-    'signed-in': function (a) { return 'Welcome back, ' + a.name + '.'; },
-    created: function (a) { return 'Welcome, ' + a.name + '! A new account was created for your Amazon account.'; },
+    'signed-in': function (a) {
+      return 'Welcome back, ' + a.name + '.';
+    },
+    created: function (a) {
+      return 'Welcome, ' + a.name + '! A new account was created for your Amazon account.';
+    },
     linked: function (a) {
       var link = a.amazon[a.amazon.length - 1];
       return 'Linked the Amazon account of ' + (link.name || link.userId) + ' to your account.';
     },
-    'already-linked': function () { return 'That Amazon account was already linked to yours.'; },
+    'already-linked': function () {
+      return 'That Amazon account was already linked to yours.';
+    },
   };
 
   /** Hands the access token to the server: only over HTTPS against real Amazon (loopback excepted). */
@@ -103,7 +119,12 @@
     if (linking) options.interactive = 'always';
     amazon.Login.authorize(options, function (response) {
       if (response.error) {
-        return say(response.error === 'access_denied' ? 'Sign-in with Amazon was cancelled.' : 'Login with Amazon: ' + response.error, true);
+        return say(
+          response.error === 'access_denied'
+            ? 'Sign-in with Amazon was cancelled.'
+            : 'Login with Amazon: ' + response.error,
+          true,
+        );
       }
       amazon.Login.retrieveToken(response.code, function (token) {
         if (!token || token.error || !token.access_token) {
@@ -119,7 +140,9 @@
     quiet();
     var form = event.target;
     var body = {};
-    new FormData(form).forEach(function (value, key) { body[key] = value; });
+    new FormData(form).forEach(function (value, key) {
+      body[key] = value;
+    });
     var r = await call('POST', path, body);
     if (!r.ok) return say((r.data && r.data.message) || 'HTTP ' + r.status, true);
     form.reset();
@@ -136,22 +159,33 @@
     script.async = true;
     script.id = 'amazon-login-sdk';
     script.src = config.sdkURL;
-    script.onerror = function () { say('The Login with Amazon SDK did not load from ' + config.sdkURL + '.', true); };
+    script.onerror = function () {
+      say('The Login with Amazon SDK did not load from ' + config.sdkURL + '.', true);
+    };
     $('amazon-root').appendChild(script);
   }
 
   async function start() {
     config = (await call('GET', '/config.json')).data;
-    $('mode').textContent = config.mode === 'emulator'
-      ? 'Offline: Login with Amazon is played by the emulator (no Amazon account, no network).'
-      : 'Live: Login with Amazon, client ' + config.clientId + '.';
+    $('mode').textContent =
+      config.mode === 'emulator'
+        ? 'Offline: Login with Amazon is played by the emulator (no Amazon account, no network).'
+        : 'Live: Login with Amazon, client ' + config.clientId + '.';
     show($('app-route-note'), config.appRoute);
     loadSdk();
 
-    $('amazon-sign-in').addEventListener('click', function () { amazonSignIn(false); });
-    $('amazon-link').addEventListener('click', function () { amazonSignIn(true); });
-    $('local-signin').addEventListener('submit', function (e) { localForm(e, '/auth/local/signin'); });
-    $('local-signup').addEventListener('submit', function (e) { localForm(e, '/auth/local/signup'); });
+    $('amazon-sign-in').addEventListener('click', function () {
+      amazonSignIn(false);
+    });
+    $('amazon-link').addEventListener('click', function () {
+      amazonSignIn(true);
+    });
+    $('local-signin').addEventListener('submit', function (e) {
+      localForm(e, '/auth/local/signin');
+    });
+    $('local-signup').addEventListener('submit', function (e) {
+      localForm(e, '/auth/local/signup');
+    });
     $('sign-out').addEventListener('click', async function () {
       quiet();
       await call('POST', '/auth/signout');
@@ -171,5 +205,7 @@
     await refresh();
   }
 
-  start().catch(function (err) { say('The page could not start: ' + err, true); });
+  start().catch(function (err) {
+    say('The page could not start: ' + err, true);
+  });
 })();

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import {
   FaultSchedule,
@@ -162,10 +168,14 @@ export class LwaEmulator {
     if (typeof now !== 'function') throw new TypeError('LwaEmulator: now must be a function');
     this.store = new TokenStore(now);
     const max = options.maxRecordedRequests ?? DEFAULT_MAX_RECORDED;
-    if (!Number.isSafeInteger(max) || max < 0) throw new TypeError('LwaEmulator: maxRecordedRequests must be a non-negative integer');
+    if (!Number.isSafeInteger(max) || max < 0)
+      throw new TypeError('LwaEmulator: maxRecordedRequests must be a non-negative integer');
     this.maxRecorded = max;
     this.setLatency(options.latencyMs ?? 0);
-    this.signIn = options.customers === undefined ? undefined : new SignInFlow(resolveCustomers(options.customers), this.store, now);
+    this.signIn =
+      options.customers === undefined
+        ? undefined
+        : new SignInFlow(resolveCustomers(options.customers), this.store, now);
 
     this.server = createServer((req, res) => this.onRequest(req, res));
     this.server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
@@ -286,7 +296,8 @@ export class LwaEmulator {
 
   /** Sets the fixed delay, in milliseconds, added to every later answer on both endpoints. */
   setLatency(ms: number): void {
-    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new TypeError('latency must be a finite number of milliseconds >= 0');
+    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0)
+      throw new TypeError('latency must be a finite number of milliseconds >= 0');
     this.latencyMs = ms;
   }
 
@@ -353,7 +364,13 @@ export class LwaEmulator {
     const { path, query } = splitTarget(req.url ?? '');
     const endpoint = path === TOKENINFO_PATH ? 'tokeninfo' : path === PROFILE_PATH ? 'profile' : undefined;
     const found = endpoint === undefined ? NO_TOKEN : findToken(endpoint, req.headers, query);
-    this.record({ endpoint: endpoint ?? 'other', method: req.method ?? '', path, headers: { ...req.headers }, tokenVia: found.via });
+    this.record({
+      endpoint: endpoint ?? 'other',
+      method: req.method ?? '',
+      path,
+      headers: { ...req.headers },
+      tokenVia: found.via,
+    });
 
     if (endpoint === undefined) {
       send(res, requestId, errorReply(404, 'not_found', 'The requested resource was not found.', requestId));
@@ -374,7 +391,8 @@ export class LwaEmulator {
   }
 
   private answer(endpoint: Endpoint, found: FoundToken, requestId: string): Reply {
-    if (found.ambiguous || found.token === undefined) return errorReply(400, 'invalid_request', MESSAGES.invalid_request, requestId);
+    if (found.ambiguous || found.token === undefined)
+      return errorReply(400, 'invalid_request', MESSAGES.invalid_request, requestId);
     const active = this.store.active(found.token);
     if (active === undefined) return errorReply(400, 'invalid_token', MESSAGES.invalid_token, requestId);
     const { record } = active;
@@ -435,7 +453,9 @@ function splitTarget(target: string): { path: string; query: string } {
   const hash = rest.indexOf('#');
   if (hash !== -1) rest = rest.slice(0, hash);
   const question = rest.indexOf('?');
-  return question === -1 ? { path: rest, query: '' } : { path: rest.slice(0, question), query: rest.slice(question + 1) };
+  return question === -1
+    ? { path: rest, query: '' }
+    : { path: rest.slice(0, question), query: rest.slice(question + 1) };
 }
 
 function findToken(endpoint: Endpoint, headers: IncomingHttpHeaders, query: string): FoundToken {
@@ -443,7 +463,7 @@ function findToken(endpoint: Endpoint, headers: IncomingHttpHeaders, query: stri
   let ambiguous = false;
   if (endpoint === 'profile') {
     const match = /^bearer +(\S+) *$/i.exec(headers.authorization ?? '');
-    if (match !== null) found.push({ via: 'authorization', token: match[1]! });
+    if (match !== null) found.push({ via: 'authorization', token: match[1] });
   }
   const header = headers['x-amz-access-token'];
   if (typeof header === 'string' && header.trim() !== '') {
@@ -453,7 +473,7 @@ function findToken(endpoint: Endpoint, headers: IncomingHttpHeaders, query: stri
   }
   const fromQuery = new URLSearchParams(query).getAll('access_token').filter((value) => value !== '');
   if (fromQuery.length > 1) ambiguous = true;
-  if (fromQuery.length > 0) found.push({ via: 'query', token: fromQuery[0]! });
+  if (fromQuery.length > 0) found.push({ via: 'query', token: fromQuery[0] });
   const first = found[0];
   if (first === undefined) return NO_TOKEN;
   return { via: first.via, token: first.token, ambiguous: ambiguous || found.length > 1 };
@@ -484,15 +504,28 @@ function answerServerError(res: ServerResponse): void {
 }
 
 function jsonReply(value: unknown): Reply {
-  return { status: 200, contentType: 'application/json', body: JSON.stringify(value), headers: { 'Content-Language': 'en-US' } };
+  return {
+    status: 200,
+    contentType: 'application/json',
+    body: JSON.stringify(value),
+    headers: { 'Content-Language': 'en-US' },
+  };
 }
 
 function errorReply(status: number, error: string, description: string, requestId: string): Reply {
-  return { status, contentType: JSON_ERROR_TYPE, body: JSON.stringify({ error, error_description: description, request_id: requestId }) };
+  return {
+    status,
+    contentType: JSON_ERROR_TYPE,
+    body: JSON.stringify({ error, error_description: description, request_id: requestId }),
+  };
 }
 
 function serverError(): Reply {
-  return { status: 500, contentType: JSON_ERROR_TYPE, body: JSON.stringify({ error: 'ServerError', error_description: 'The server encountered a runtime error.' }) };
+  return {
+    status: 500,
+    contentType: JSON_ERROR_TYPE,
+    body: JSON.stringify({ error: 'ServerError', error_description: 'The server encountered a runtime error.' }),
+  };
 }
 
 function head(reply: Reply, requestId: string): Record<string, string> {
@@ -512,7 +545,10 @@ function deliver(req: IncomingMessage, res: ServerResponse, requestId: string, d
       return;
     case 'truncate': {
       const body = Buffer.from(delivery.reply.body);
-      res.writeHead(delivery.reply.status, { ...head(delivery.reply, requestId), 'Content-Length': String(body.length) });
+      res.writeHead(delivery.reply.status, {
+        ...head(delivery.reply, requestId),
+        'Content-Length': String(body.length),
+      });
       // Close only once the partial body is handed to the kernel, so the client does receive it.
       res.write(body.subarray(0, delivery.sendBytes), () => req.socket.destroy());
       return;

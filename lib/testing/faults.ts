@@ -84,7 +84,14 @@ export type Delivery =
   /** Declare `reply`'s full length but write only its first `sendBytes` bytes, then close. */
   | { readonly action: 'truncate'; readonly reply: Reply; readonly sendBytes: number }
   /** Write `prefix`, then `padding` bytes of filler, then `suffix`, chunked and with back-pressure. */
-  | { readonly action: 'stream'; readonly status: number; readonly contentType: string; readonly prefix: string; readonly padding: number; readonly suffix: string }
+  | {
+      readonly action: 'stream';
+      readonly status: number;
+      readonly contentType: string;
+      readonly prefix: string;
+      readonly padding: number;
+      readonly suffix: string;
+    }
   | { readonly action: 'reset' }
   | { readonly action: 'hang' };
 
@@ -103,7 +110,8 @@ export function checkFault(fault: Fault): Fault {
       break;
     case 'status':
       status('status', fault.status);
-      if (fault.body !== undefined && typeof fault.body !== 'string') throw new TypeError('fault: body must be a string');
+      if (fault.body !== undefined && typeof fault.body !== 'string')
+        throw new TypeError('fault: body must be a string');
       if (fault.contentType !== undefined) headerValue('contentType', 'content-type', fault.contentType);
       break;
     case 'rate-limit':
@@ -117,7 +125,8 @@ export function checkFault(fault: Fault): Fault {
       headerValue('contentType', 'content-type', fault.contentType);
       break;
     case 'oversized':
-      if (!Number.isSafeInteger(fault.bytes) || fault.bytes < 0) throw new TypeError('fault: bytes must be a non-negative integer');
+      if (!Number.isSafeInteger(fault.bytes) || fault.bytes < 0)
+        throw new TypeError('fault: bytes must be a non-negative integer');
       break;
     case 'malformed-json':
     case 'reset':
@@ -144,7 +153,11 @@ export function deliveryFor(fault: Fault | undefined, normal: Reply): Delivery {
     case 'status':
       return {
         action: 'reply',
-        reply: { status: fault.status, contentType: fault.contentType ?? JSON_ERROR_TYPE, body: fault.body ?? defaultErrorBody(fault.status) },
+        reply: {
+          status: fault.status,
+          contentType: fault.contentType ?? JSON_ERROR_TYPE,
+          body: fault.body ?? defaultErrorBody(fault.status),
+        },
       };
     case 'rate-limit':
       return {
@@ -158,7 +171,14 @@ export function deliveryFor(fault: Fault | undefined, normal: Reply): Delivery {
       };
     case 'malformed-json':
       // A proper prefix of a JSON object is never valid JSON: its closing brace is missing.
-      return { action: 'reply', reply: { status: 200, contentType: 'application/json', body: normal.body.slice(0, Math.ceil(normal.body.length / 2)) } };
+      return {
+        action: 'reply',
+        reply: {
+          status: 200,
+          contentType: 'application/json',
+          body: normal.body.slice(0, Math.ceil(normal.body.length / 2)),
+        },
+      };
     case 'html': {
       const status = fault.status ?? 502;
       return { action: 'reply', reply: { status, contentType: 'text/html; charset=utf-8', body: htmlPage(status) } };
@@ -173,7 +193,11 @@ export function deliveryFor(fault: Fault | undefined, normal: Reply): Delivery {
       return { action: 'stream', status: 200, contentType: 'application/json', prefix, padding, suffix };
     }
     case 'reset-mid-body':
-      return { action: 'truncate', reply: normal, sendBytes: Math.max(1, Math.floor(Buffer.byteLength(normal.body) / 2)) };
+      return {
+        action: 'truncate',
+        reply: normal,
+        sendBytes: Math.max(1, Math.floor(Buffer.byteLength(normal.body) / 2)),
+      };
     case 'reset':
       return { action: 'reset' };
     case 'hang':
@@ -198,7 +222,8 @@ export class FaultSchedule {
     if (endpoints.length === 0) throw new TypeError(`fault: endpoint must be 'tokeninfo', 'profile' or 'both'`);
     const checked = checkFault(fault);
     const times = options.times ?? Infinity;
-    if (times !== Infinity && (!Number.isSafeInteger(times) || times < 1)) throw new TypeError('fault: times must be a positive integer');
+    if (times !== Infinity && (!Number.isSafeInteger(times) || times < 1))
+      throw new TypeError('fault: times must be a positive integer');
     for (const endpoint of endpoints) this.rules.push({ endpoint, fault: checked, remaining: times });
   }
 
@@ -206,7 +231,7 @@ export class FaultSchedule {
   take(endpoint: Endpoint): Fault | undefined {
     const index = this.rules.findIndex((r) => r.endpoint === endpoint);
     if (index === -1) return undefined;
-    const rule = this.rules[index]!;
+    const rule = this.rules[index];
     rule.remaining -= 1;
     if (rule.remaining <= 0) this.rules.splice(index, 1);
     return rule.fault;
@@ -219,7 +244,8 @@ export class FaultSchedule {
 }
 
 function defaultErrorBody(status: number): string {
-  if (status >= 500) return JSON.stringify({ error: 'ServerError', error_description: 'The server encountered a runtime error.' });
+  if (status >= 500)
+    return JSON.stringify({ error: 'ServerError', error_description: 'The server encountered a runtime error.' });
   return JSON.stringify({ error: `http_${status}`, error_description: STATUS_CODES[status] ?? 'Error' });
 }
 
@@ -229,7 +255,8 @@ function htmlPage(status: number): string {
 }
 
 function nonNegative(name: string, value: unknown): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new TypeError(`fault: ${name} must be a finite number >= 0`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+    throw new TypeError(`fault: ${name} must be a finite number >= 0`);
 }
 
 function status(name: string, value: unknown): void {

@@ -73,7 +73,13 @@ type AuthorizeCheck =
   /** Client or redirect URI unusable: OAuth says show the error, never redirect (RFC 6749 §4.1.2.1). */
   | { readonly ok: false; readonly page: string }
   /** Anything else: redirect back with `error` (and `state`). */
-  | { readonly ok: false; readonly redirectUri: string; readonly state: string | undefined; readonly error: string; readonly description: string };
+  | {
+      readonly ok: false;
+      readonly redirectUri: string;
+      readonly state: string | undefined;
+      readonly error: string;
+      readonly description: string;
+    };
 
 interface IssuedCode {
   readonly request: AuthorizeRequest;
@@ -85,16 +91,20 @@ interface IssuedCode {
 
 /** Validates the sign-in customers given to the emulator and fills in their defaults. */
 export function resolveCustomers(customers: unknown): SignInCustomer[] {
-  if (!Array.isArray(customers) || customers.length === 0) throw new TypeError('LwaEmulator: customers must be a non-empty array');
+  if (!Array.isArray(customers) || customers.length === 0)
+    throw new TypeError('LwaEmulator: customers must be a non-empty array');
   const seen = new Set<string>();
   return customers.map((c: unknown, i) => {
     const where = `LwaEmulator: customers[${i}]`;
     if (typeof c !== 'object' || c === null) throw new TypeError(`${where} must be an object`);
     const { name, email, userId, postalCode } = c as Record<string, unknown>;
     if (typeof name !== 'string' || name.trim() === '') throw new TypeError(`${where}.name must be a non-empty string`);
-    if (typeof email !== 'string' || email.trim() === '') throw new TypeError(`${where}.email must be a non-empty string`);
-    if (userId !== undefined && (typeof userId !== 'string' || userId === '')) throw new TypeError(`${where}.userId must be a non-empty string`);
-    if (postalCode !== undefined && typeof postalCode !== 'string') throw new TypeError(`${where}.postalCode must be a string`);
+    if (typeof email !== 'string' || email.trim() === '')
+      throw new TypeError(`${where}.email must be a non-empty string`);
+    if (userId !== undefined && (typeof userId !== 'string' || userId === ''))
+      throw new TypeError(`${where}.userId must be a non-empty string`);
+    if (postalCode !== undefined && typeof postalCode !== 'string')
+      throw new TypeError(`${where}.postalCode must be a string`);
     const id = userId ?? userIdFor(email);
     if (seen.has(id)) throw new TypeError(`${where}: user id ${id} is already taken by another customer`);
     seen.add(id);
@@ -106,7 +116,7 @@ export function resolveCustomers(customers: unknown): SignInCustomer[] {
 function userIdFor(email: string): string {
   const digest = createHash('sha256').update(`lwa-emulator:${email.toLowerCase()}`).digest();
   let id = '';
-  for (let i = 0; id.length < 28; i += 1) id += ACCOUNT_ALPHABET[digest[i % digest.length]! % ACCOUNT_ALPHABET.length];
+  for (let i = 0; id.length < 28; i += 1) id += ACCOUNT_ALPHABET[digest[i % digest.length] % ACCOUNT_ALPHABET.length];
   return `amzn1.account.${id}`;
 }
 
@@ -144,11 +154,15 @@ export class SignInFlow {
     }
     req.resume();
     if (method !== 'GET' && method !== 'HEAD') {
-      res.writeHead(405, { Allow: path === SIGN_IN_PATHS.authorize ? 'GET, POST' : 'GET', 'Content-Type': 'text/plain; charset=utf-8' });
+      res.writeHead(405, {
+        Allow: path === SIGN_IN_PATHS.authorize ? 'GET, POST' : 'GET',
+        'Content-Type': 'text/plain; charset=utf-8',
+      });
       res.end('Method not allowed\n');
       return;
     }
-    if (path === SIGN_IN_PATHS.sdk) return sendText(res, 200, 'application/javascript; charset=utf-8', sdkScript(baseURL));
+    if (path === SIGN_IN_PATHS.sdk)
+      return sendText(res, 200, 'application/javascript; charset=utf-8', sdkScript(baseURL));
     if (path === SIGN_IN_PATHS.handoff) return sendPage(res, 200, HANDOFF_PAGE);
     return this.authorizePage(res, new URLSearchParams(query));
   }
@@ -166,7 +180,12 @@ export class SignInFlow {
     if (!check.ok) return 'page' in check ? sendPage(res, 400, errorPage(check.page)) : redirectError(res, check);
     const { request } = check;
     if (form.get('decision') !== 'allow') {
-      return redirectError(res, { redirectUri: request.redirectUri, state: request.state, error: 'access_denied', description: 'The customer cancelled the sign-in.' });
+      return redirectError(res, {
+        redirectUri: request.redirectUri,
+        state: request.state,
+        error: 'access_denied',
+        description: 'The customer cancelled the sign-in.',
+      });
     }
     const customer = this.byId.get(form.get('customer') ?? '');
     if (customer === undefined) return sendPage(res, 400, errorPage('Pick one of the customers on the sign-in page.'));
@@ -180,7 +199,12 @@ export class SignInFlow {
   private async token(req: IncomingMessage, res: ServerResponse, method: string): Promise<void> {
     if (method === 'OPTIONS') {
       req.resume();
-      res.writeHead(204, { ...CORS, 'Access-Control-Allow-Methods': 'POST', 'Access-Control-Allow-Headers': 'Content-Type', 'Access-Control-Max-Age': '600' });
+      res.writeHead(204, {
+        ...CORS,
+        'Access-Control-Allow-Methods': 'POST',
+        'Access-Control-Allow-Headers': 'Content-Type',
+        'Access-Control-Max-Age': '600',
+      });
       res.end();
       return;
     }
@@ -189,7 +213,13 @@ export class SignInFlow {
       return tokenError(res, 405, 'invalid_request', 'Use POST.', { Allow: 'POST' });
     }
     const form = await readForm(req);
-    if (form === undefined) return tokenError(res, 400, 'invalid_request', 'Send an application/x-www-form-urlencoded body of at most 16 KiB.');
+    if (form === undefined)
+      return tokenError(
+        res,
+        400,
+        'invalid_request',
+        'Send an application/x-www-form-urlencoded body of at most 16 KiB.',
+      );
     const grantType = form.get('grant_type');
     const code = form.get('code');
     const clientId = form.get('client_id');
@@ -197,7 +227,12 @@ export class SignInFlow {
     const verifier = form.get('code_verifier');
     if (!grantType) return tokenError(res, 400, 'invalid_request', 'grant_type is missing.');
     if (grantType !== 'authorization_code') {
-      return tokenError(res, 400, 'unsupported_grant_type', 'The emulator supports grant_type=authorization_code only (no refresh tokens).');
+      return tokenError(
+        res,
+        400,
+        'unsupported_grant_type',
+        'The emulator supports grant_type=authorization_code only (no refresh tokens).',
+      );
     }
     if (!code || !clientId || !redirectUri || !verifier) {
       return tokenError(res, 400, 'invalid_request', 'code, client_id, redirect_uri and code_verifier are required.');
@@ -212,8 +247,10 @@ export class SignInFlow {
       return tokenError(res, 400, 'invalid_grant', 'The authorization code was already used.');
     }
     const { request, customer } = issued;
-    if (clientId !== request.clientId) return tokenError(res, 400, 'invalid_grant', 'The authorization code was issued to another client.');
-    if (redirectUri !== request.redirectUri) return tokenError(res, 400, 'invalid_grant', 'redirect_uri differs from the authorization request.');
+    if (clientId !== request.clientId)
+      return tokenError(res, 400, 'invalid_grant', 'The authorization code was issued to another client.');
+    if (redirectUri !== request.redirectUri)
+      return tokenError(res, 400, 'invalid_grant', 'redirect_uri differs from the authorization request.');
     if (!PKCE_VALUE.test(verifier) || !sameString(challengeOf(verifier, request.method), request.challenge)) {
       return tokenError(res, 400, 'invalid_grant', 'code_verifier does not match the code_challenge.');
     }
@@ -227,11 +264,17 @@ export class SignInFlow {
       expiresIn: TOKEN_LIFETIME_S,
     });
     issued.token = token;
-    sendText(res, 200, 'application/json;charset=UTF-8', JSON.stringify({ access_token: token, token_type: 'bearer', expires_in: TOKEN_LIFETIME_S }), {
-      ...CORS,
-      'Cache-Control': 'no-store',
-      Pragma: 'no-cache',
-    });
+    sendText(
+      res,
+      200,
+      'application/json;charset=UTF-8',
+      JSON.stringify({ access_token: token, token_type: 'bearer', expires_in: TOKEN_LIFETIME_S }),
+      {
+        ...CORS,
+        'Cache-Control': 'no-store',
+        Pragma: 'no-cache',
+      },
+    );
   }
 
   /** Forgets codes past their life (a used code stays until then, so that a replay is caught). */
@@ -247,20 +290,36 @@ const CORS = Object.freeze({ 'Access-Control-Allow-Origin': '*' });
 function checkAuthorize(params: URLSearchParams): AuthorizeCheck {
   const clientId = params.get('client_id') ?? '';
   const redirectUri = params.get('redirect_uri') ?? '';
-  if (clientId === '' || Buffer.byteLength(clientId) > 100) return { ok: false, page: 'client_id is missing or longer than 100 bytes.' };
-  if (!isRedirectable(redirectUri)) return { ok: false, page: 'redirect_uri must be an absolute http(s) URL without a fragment.' };
+  if (clientId === '' || Buffer.byteLength(clientId) > 100)
+    return { ok: false, page: 'client_id is missing or longer than 100 bytes.' };
+  if (!isRedirectable(redirectUri))
+    return { ok: false, page: 'redirect_uri must be an absolute http(s) URL without a fragment.' };
   const state = params.get('state') ?? undefined;
-  const fail = (error: string, description: string): AuthorizeCheck => ({ ok: false, redirectUri, state, error, description });
+  const fail = (error: string, description: string): AuthorizeCheck => ({
+    ok: false,
+    redirectUri,
+    state,
+    error,
+    description,
+  });
   if (params.get('response_type') !== 'code') return fail('unsupported_response_type', 'response_type must be code.');
   const scopes = (params.get('scope') ?? '').split(' ').filter((s) => s !== '');
   if (scopes.length === 0 || !scopes.every((s) => KNOWN_SCOPES.has(s))) {
-    return fail('invalid_scope', 'scope must be profile, profile:user_id, postal_code or a space-separated combination.');
+    return fail(
+      'invalid_scope',
+      'scope must be profile, profile:user_id, postal_code or a space-separated combination.',
+    );
   }
   const challenge = params.get('code_challenge') ?? '';
   const method = params.get('code_challenge_method') ?? 'plain';
-  if (!PKCE_VALUE.test(challenge)) return fail('invalid_request', 'code_challenge is required (the emulator signs in browser apps, which use PKCE).');
-  if (method !== 'S256' && method !== 'plain') return fail('invalid_request', 'code_challenge_method must be S256 or plain.');
-  return { ok: true, request: { clientId, redirectUri, scopes: [...new Set(scopes)] as Scope[], state, challenge, method } };
+  if (!PKCE_VALUE.test(challenge))
+    return fail('invalid_request', 'code_challenge is required (the emulator signs in browser apps, which use PKCE).');
+  if (method !== 'S256' && method !== 'plain')
+    return fail('invalid_request', 'code_challenge_method must be S256 or plain.');
+  return {
+    ok: true,
+    request: { clientId, redirectUri, scopes: [...new Set(scopes)] as Scope[], state, challenge, method },
+  };
 }
 
 function isRedirectable(uri: string): boolean {
@@ -281,7 +340,7 @@ function sameString(a: string, b: string): boolean {
 
 /** Reads an `application/x-www-form-urlencoded` body; `undefined` if it is another type or too big. */
 async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
-  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded') {
     req.resume();
     return undefined;
@@ -306,23 +365,50 @@ function redirect(res: ServerResponse, to: string, params: Record<string, string
   res.end();
 }
 
-function redirectError(res: ServerResponse, e: { redirectUri: string; state: string | undefined; error: string; description: string }): void {
+function redirectError(
+  res: ServerResponse,
+  e: { redirectUri: string; state: string | undefined; error: string; description: string },
+): void {
   redirect(res, e.redirectUri, { error: e.error, error_description: e.description, state: e.state });
 }
 
-function tokenError(res: ServerResponse, status: number, error: string, description: string, headers: Record<string, string> = {}): void {
-  sendText(res, status, JSON_ERROR_TYPE, JSON.stringify({ error, error_description: description }), { ...CORS, 'Cache-Control': 'no-store', ...headers });
+function tokenError(
+  res: ServerResponse,
+  status: number,
+  error: string,
+  description: string,
+  headers: Record<string, string> = {},
+): void {
+  sendText(res, status, JSON_ERROR_TYPE, JSON.stringify({ error, error_description: description }), {
+    ...CORS,
+    'Cache-Control': 'no-store',
+    ...headers,
+  });
 }
 
-function sendText(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
+function sendText(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
   const bytes = Buffer.from(body);
-  res.writeHead(status, { ...headers, 'Content-Type': type, 'Content-Length': String(bytes.length), 'Cache-Control': headers['Cache-Control'] ?? 'no-store' });
+  res.writeHead(status, {
+    ...headers,
+    'Content-Type': type,
+    'Content-Length': String(bytes.length),
+    'Cache-Control': headers['Cache-Control'] ?? 'no-store',
+  });
   res.end(bytes);
 }
 
 function sendPage(res: ServerResponse, status: number, html: string): void {
   // The picker is a consent screen: it must not be framed (clickjacking).
-  sendText(res, status, 'text/html; charset=utf-8', html, { 'X-Frame-Options': 'DENY', 'Referrer-Policy': 'no-referrer' });
+  sendText(res, status, 'text/html; charset=utf-8', html, {
+    'X-Frame-Options': 'DENY',
+    'Referrer-Policy': 'no-referrer',
+  });
 }
 
 function escapeHtml(text: string): string {
@@ -350,7 +436,7 @@ function pickerPage(request: AuthorizeRequest, customers: readonly SignInCustome
     ['code_challenge_method', request.method],
     ...(request.state === undefined ? [] : [['state', request.state]]),
   ]
-    .map(([name, value]) => `<input type="hidden" name="${name}" value="${escapeHtml(value!)}">`)
+    .map(([name, value]) => `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`)
     .join('');
   const buttons = customers
     .map(

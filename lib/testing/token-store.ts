@@ -147,7 +147,8 @@ export class TokenStore {
 
   /** The `app_id` of tokens minted for `clientId` without an `appId`. */
   defaultAppId(clientId: string): string {
-    if (typeof clientId !== 'string' || clientId === '') throw new TypeError('appIdOf: clientId must be a non-empty string');
+    if (typeof clientId !== 'string' || clientId === '')
+      throw new TypeError('appIdOf: clientId must be a non-empty string');
     return deriveAppId(clientId);
   }
 
@@ -171,11 +172,13 @@ export class TokenStore {
     // The emulator is also used from plain JavaScript, where nothing checked these types.
     if (typeof options !== 'object' || options === null) throw new TypeError('mintToken: options must be an object');
     const { clientId, scopes = ['profile'], expiresIn = 3600, legacyProfileShape = false } = options;
-    if (typeof clientId !== 'string' || clientId === '') throw new TypeError('mintToken: clientId must be a non-empty string');
+    if (typeof clientId !== 'string' || clientId === '')
+      throw new TypeError('mintToken: clientId must be a non-empty string');
     if (!Array.isArray(scopes) || !scopes.every((s) => KNOWN_SCOPES.has(s))) {
       throw new TypeError(`mintToken: scopes must be an array of ${[...KNOWN_SCOPES].join(', ')}`);
     }
-    if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn)) throw new TypeError('mintToken: expiresIn must be a finite number of seconds');
+    if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn))
+      throw new TypeError('mintToken: expiresIn must be a finite number of seconds');
     if (typeof legacyProfileShape !== 'boolean') throw new TypeError('mintToken: legacyProfileShape must be a boolean');
     const issuedAt = this.now();
     return {
@@ -199,7 +202,10 @@ function snapshot(entry: Entry, now: number): TokenRecord {
   return Object.freeze({ ...entry, state });
 }
 
-function optionalString(options: MintOptions, key: 'appId' | 'userId' | 'name' | 'email' | 'postalCode'): string | undefined {
+function optionalString(
+  options: MintOptions,
+  key: 'appId' | 'userId' | 'name' | 'email' | 'postalCode',
+): string | undefined {
   const value = options[key];
   if (value === undefined) return undefined;
   if (typeof value !== 'string') throw new TypeError(`mintToken: ${key} must be a string`);
@@ -213,7 +219,12 @@ function deriveAppId(clientId: string): string {
 
 function newToken(): string {
   const bodyLength = randomInt(TOKEN_LENGTH.min, TOKEN_LENGTH.max + 1) - TOKEN_PREFIX.length;
-  return TOKEN_PREFIX + randomBytes(Math.ceil((bodyLength * 3) / 4)).toString('base64url').slice(0, bodyLength);
+  return (
+    TOKEN_PREFIX +
+    randomBytes(Math.ceil((bodyLength * 3) / 4))
+      .toString('base64url')
+      .slice(0, bodyLength)
+  );
 }
 
 function newUserId(): string {

@@ -14,10 +14,18 @@ export interface MeBody {
 }
 
 /** The default verify: every Amazon customer is a user. */
-export const acceptAll: VerifyFunction<TestUser> = async (_token, profile) => ({ id: profile.id, name: profile.displayName });
+export const acceptAll: VerifyFunction<TestUser> = async (_token, profile) => ({
+  id: profile.id,
+  name: profile.displayName,
+});
 
 /** Errors reach this handler; it answers with their status and code so tests can read both. */
-export const errorHandler: ErrorRequestHandler = (err: { status?: number; code?: string; message?: string }, _req, res, _next) => {
+export const errorHandler: ErrorRequestHandler = (
+  err: { status?: number; code?: string; message?: string },
+  _req,
+  res,
+  _next,
+) => {
   res.status(err.status ?? 500).json({ code: err.code ?? 'app_error', message: err.message });
 };
 
