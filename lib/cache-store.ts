@@ -27,6 +27,15 @@ export interface CacheStore {
  * What the strategy puts in a {@link CacheStore}: plain JSON, no token. `until` (epoch ms) is when
  * it expires, checked on every read, so a store that keeps entries too long does no harm. The
  * profile is kept as Amazon's answer (`profileRaw`) and rebuilt on read, `_raw` and `_json` included.
+ * @example
+ * ```ts
+ * // What a custom store receives: JSON-safe, no token (the key is a SHA-256 of it).
+ * const store: CacheStore = {
+ *   get: async (key) => (await db.get(key)) as CacheEntry | undefined,
+ *   set: async (key, value: CacheEntry, ttlMs) => void (await db.set(key, value, ttlMs)),
+ *   delete: async (key) => db.delete(key),
+ * };
+ * ```
  */
 export type CacheEntry =
   | {

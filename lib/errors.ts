@@ -4,10 +4,22 @@
  * never carry the access token, the URL that carries it, or Amazon's response body.
  */
 
-/** Which Amazon endpoint an upstream error came from. */
+/**
+ * Which Amazon endpoint an upstream error came from.
+ * @example
+ * ```ts
+ * if (err instanceof LwaError && err.endpoint === 'tokeninfo') log.warn('tokeninfo unavailable');
+ * ```
+ */
 export type LwaEndpoint = 'tokeninfo' | 'profile';
 
-/** Every `code` an {@link LwaError} can carry. */
+/**
+ * Every `code` an {@link LwaError} can carry.
+ * @example
+ * ```ts
+ * const retryable: LwaErrorCode[] = ['ERR_LWA_UPSTREAM_CONNECTION', 'ERR_LWA_RATE_LIMITED', 'ERR_LWA_TIMEOUT'];
+ * ```
+ */
 export type LwaErrorCode =
   | 'ERR_LWA_UPSTREAM_STATUS'
   | 'ERR_LWA_UPSTREAM_CONNECTION'

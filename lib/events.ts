@@ -19,7 +19,16 @@ export const CHANNELS = Object.freeze({
   cache: 'passport-lwa-token:cache',
 } as const);
 
-/** One HTTP call to Amazon (each attempt, when retried). */
+/**
+ * One HTTP call to Amazon (each attempt, when retried).
+ * @example
+ * ```ts
+ * diagnostics_channel.subscribe(CHANNELS.upstream, (message) => {
+ *   const e = message as UpstreamEvent;
+ *   histogram.observe({ endpoint: e.endpoint, status: e.status ?? e.code }, e.durationMs);
+ * });
+ * ```
+ */
 export interface UpstreamEvent {
   readonly endpoint: LwaEndpoint;
   /** 1 for the first call, 2 for the first retry, and so on (the `retries` option). */
@@ -31,7 +40,16 @@ export interface UpstreamEvent {
   readonly durationMs: number;
 }
 
-/** How one authentication ended. */
+/**
+ * How one authentication ended.
+ * @example
+ * ```ts
+ * diagnostics_channel.subscribe(CHANNELS.outcome, (message) => {
+ *   const e = message as OutcomeEvent;
+ *   counter.inc({ outcome: e.outcome, status: e.status, reason: e.reason ?? e.code ?? '' });
+ * });
+ * ```
+ */
 export interface OutcomeEvent {
   readonly outcome: 'success' | 'fail' | 'error';
   /** The HTTP status this outcome maps to (the app's error handler decides for app errors). */
@@ -45,6 +63,13 @@ export interface OutcomeEvent {
  * One verification-cache lookup, or a store failure. Every token the strategy verifies produces
  * exactly one of `hit`, `miss` or `shared`; a `store-error` comes on top, whenever a call to the
  * cache store failed or overran its time limit (the request then went on as if there were no cache).
+ * @example
+ * ```ts
+ * diagnostics_channel.subscribe(CHANNELS.cache, (message) => {
+ *   const e = message as CacheEvent;
+ *   if (e.kind === 'store-error') log.warn('LWA cache store unavailable; verifying with Amazon');
+ * });
+ * ```
  */
 export type CacheEvent =
   | {

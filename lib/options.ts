@@ -5,7 +5,13 @@ import type { ResolvedCacheOptions } from './cached-verifier';
 import { ALL_TOKEN_SOURCES, type TokenSource } from './extract';
 import { DEFAULT_RETRIES, MAX_RETRIES } from './retry';
 
-/** Login with Amazon regions and their API hosts. */
+/**
+ * Login with Amazon regions and their API hosts.
+ * @example
+ * ```ts
+ * new Strategy({ clientID, region: 'EU' }, verify); // api.amazon.co.uk
+ * ```
+ */
 export type LwaRegion = 'NA' | 'EU' | 'FE';
 
 export const REGION_HOSTS: Readonly<Record<LwaRegion, string>> = Object.freeze({
@@ -14,7 +20,13 @@ export const REGION_HOSTS: Readonly<Record<LwaRegion, string>> = Object.freeze({
   FE: 'https://api.amazon.co.jp',
 });
 
-/** Options shared by both verify shapes. Only `clientID` is required. */
+/**
+ * Options shared by both verify shapes. Only `clientID` is required.
+ * @example
+ * ```ts
+ * const options: StrategyOptionsBase = { clientID: ['amzn1.application-oa2-client.web', 'amzn1.application-oa2-client.ios'], timeout: 3000 };
+ * ```
+ */
 export interface StrategyOptionsBase<TRequest = IncomingMessage> {
   /** Your LWA security profile's client ID(s): tokeninfo `aud` must equal one of them. */
   clientID: string | readonly string[];
@@ -83,12 +95,25 @@ export interface CacheOptions {
   storeTimeout?: number;
 }
 
-/** Options when `verify` is `(accessToken, profile, done)`. */
+/**
+ * Options when `verify` is `(accessToken, profile, done)`.
+ * @example
+ * ```ts
+ * new Strategy({ clientID, tokenSources: ['authorization'] } satisfies StrategyOptions, async (accessToken, profile) => users.byAmazonId(profile.id));
+ * ```
+ */
 export interface StrategyOptions<TRequest = IncomingMessage> extends StrategyOptionsBase<TRequest> {
   passReqToCallback?: false;
 }
 
-/** Options when `verify` is `(req, accessToken, profile, done)`. */
+/**
+ * Options when `verify` is `(req, accessToken, profile, done)`.
+ * @example
+ * ```ts
+ * new Strategy({ clientID, passReqToCallback: true } satisfies StrategyOptionsWithRequest<express.Request>, async (req, accessToken, profile) =>
+ *   req.user ? accounts.link(req.user, profile.id) : accounts.byAmazonId(profile.id));
+ * ```
+ */
 export interface StrategyOptionsWithRequest<TRequest = IncomingMessage> extends StrategyOptionsBase<TRequest> {
   passReqToCallback: true;
 }

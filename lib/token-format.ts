@@ -1,6 +1,7 @@
 import { refusals, type Refusal } from './refusal';
 
-/** Amazon's documented ceiling for an access token (bytes). */
+/** Amazon's documented bounds for an access token (bytes). */
+export const MIN_TOKEN_BYTES = 350;
 export const MAX_TOKEN_BYTES = 2048;
 
 /** Every LWA access token starts with this; refresh tokens (`Atzr|`) and codes do not. */
@@ -16,8 +17,10 @@ const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
  */
 export function checkTokenFormat(token: string): Refusal | undefined {
   if (token.length === 0) return refusals.malformedRequest;
-  // The length test first: a multi-megabyte string should not be scanned by a regex.
-  if (token.length > MAX_TOKEN_BYTES || !VISIBLE_ASCII.test(token)) return refusals.malformedToken;
+  // The length test first: a multi-megabyte string should not be scanned by a regex. Visible ASCII
+  // is one byte a character, so length is the byte count.
+  if (token.length < MIN_TOKEN_BYTES || token.length > MAX_TOKEN_BYTES) return refusals.malformedToken;
+  if (!VISIBLE_ASCII.test(token)) return refusals.malformedToken;
   if (!token.startsWith(TOKEN_PREFIX)) return refusals.malformedToken;
   return undefined;
 }

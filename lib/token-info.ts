@@ -1,6 +1,13 @@
 import { LwaUpstreamError } from './errors';
 
-/** What tokeninfo says about a token, as handed to the app in `req.authInfo.tokenInfo`. */
+/**
+ * What tokeninfo says about a token, as handed to the app in `req.authInfo.tokenInfo`.
+ * @example
+ * ```ts
+ * // Bound the app's own session by the token's life:
+ * req.session.cookie.maxAge = (req.authInfo as AmazonAuthInfo).tokenInfo.expiresIn * 1000;
+ * ```
+ */
 export interface TokenInfo {
   /** The client ID the token was issued to (tokeninfo `aud`). */
   readonly audience: string;

@@ -5,7 +5,7 @@ import {
   type RequestLike,
   type TokenSource,
 } from '../lib/extract';
-import { MAX_TOKEN_BYTES } from '../lib/token-format';
+import { MAX_TOKEN_BYTES, MIN_TOKEN_BYTES } from '../lib/token-format';
 
 const TOKEN = `Atza|${'a'.repeat(400)}`;
 const OTHER = `Atza|${'b'.repeat(400)}`;
@@ -174,6 +174,7 @@ describe('extractToken', () => {
       ['an object', { a: 1 }, 400, 'invalid_request'],
       ['an empty string', '', 400, 'invalid_request'],
       ['a token over 2048 bytes', `Atza|${'x'.repeat(MAX_TOKEN_BYTES)}`, 401, 'invalid_token'],
+      ['a token under 350 bytes', `Atza|${'x'.repeat(MIN_TOKEN_BYTES - 6)}`, 401, 'invalid_token'],
       ['a space inside', `Atza|ab cd${'x'.repeat(400)}`, 401, 'invalid_token'],
       ['a tab', `Atza|\t${'x'.repeat(400)}`, 401, 'invalid_token'],
       ['CR/LF', `Atza|\r\n${'x'.repeat(400)}`, 401, 'invalid_token'],
@@ -183,6 +184,11 @@ describe('extractToken', () => {
     ])('%s', (_name, value, status, error) => {
       const r = extractToken(req({ body: { access_token: value } }), config());
       expect(r).toMatchObject({ kind: 'refusal', refusal: { status, error } });
+    });
+
+    test('exactly 350 bytes is accepted', () => {
+      const token = `Atza|${'x'.repeat(MIN_TOKEN_BYTES - 5)}`;
+      expect(extractToken(req({ body: { access_token: token } }), config())).toMatchObject({ kind: 'token' });
     });
 
     test('exactly 2048 bytes is accepted', () => {

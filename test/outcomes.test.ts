@@ -65,6 +65,7 @@ describe('outcomes (DESIGN.md section 2)', () => {
     ['an object body field', { access_token: { a: 1 } }, 400, 'invalid_request'],
     ['an empty body field', { access_token: '' }, 400, 'invalid_request'],
     ['a token over 2048 bytes', { access_token: `Atza|${'x'.repeat(2100)}` }, 401, 'invalid_token'],
+    ['a token under 350 bytes', { access_token: `Atza|${'x'.repeat(100)}` }, 401, 'invalid_token'],
     ['a token with a space', { access_token: `Atza|x y${'x'.repeat(400)}` }, 401, 'invalid_token'],
     ['a token with a control character', { access_token: `Atza|x\u0001${'x'.repeat(400)}` }, 401, 'invalid_token'],
     ['a token without the Atza| prefix', { access_token: 'x'.repeat(400) }, 401, 'invalid_token'],
