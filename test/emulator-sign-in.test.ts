@@ -7,6 +7,7 @@ import { Script } from 'node:vm';
 import { createHash, randomBytes } from 'node:crypto';
 import { Agent, request } from 'undici';
 import { LwaEmulator, type EmulatorCustomer } from '../lib/testing';
+import { answerOf, type Answer } from './support/answer';
 
 const CLIENT = 'amzn1.application-oa2-client.test';
 const CUSTOMERS: EmulatorCustomer[] = [
@@ -35,13 +36,6 @@ afterEach(async () => {
   await agent.destroy();
 });
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  json: () => Record<string, unknown>;
-}
-
 async function call(
   method: 'GET' | 'POST' | 'OPTIONS' | 'PUT',
   url: string,
@@ -54,13 +48,7 @@ async function call(
     headers: form === undefined ? headers : { 'content-type': 'application/x-www-form-urlencoded', ...headers },
     ...(form === undefined ? {} : { body: new URLSearchParams(form).toString() }),
   });
-  const text = await res.body.text();
-  return {
-    status: res.statusCode,
-    headers: res.headers,
-    text,
-    json: () => JSON.parse(text) as Record<string, unknown>,
-  };
+  return answerOf(res);
 }
 
 const s256 = (verifier: string) => createHash('sha256').update(verifier).digest('base64url');

@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { Agent, request } from 'undici';
 import { LwaEmulator, SAMPLE_CUSTOMER, type Fault, type RecordedRequest } from '../lib/testing';
+import { answerOf, type Answer } from './support/answer';
 
 const CLIENT = 'amzn1.application-oa2-client.test';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -18,26 +19,13 @@ afterEach(async () => {
   await agent.destroy();
 });
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  json: () => Record<string, unknown>;
-}
-
 async function call(
   url: string,
   headers: Record<string, string> = {},
   method: 'GET' | 'POST' | 'DELETE' = 'GET',
 ): Promise<Answer> {
   const res = await request(url, { method, headers, dispatcher: agent });
-  const text = await res.body.text();
-  return {
-    status: res.statusCode,
-    headers: res.headers,
-    text,
-    json: () => JSON.parse(text) as Record<string, unknown>,
-  };
+  return answerOf(res);
 }
 
 const tokenInfo = (token: string, headers?: Record<string, string>) =>
