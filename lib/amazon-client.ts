@@ -2,7 +2,7 @@ import { Agent, request, type Dispatcher } from 'undici';
 import { LwaError, LwaRateLimitError, LwaTimeoutError, LwaUpstreamError, type LwaEndpoint } from './errors';
 import { publishUpstream } from './events';
 import { BodyEncodingError, BodyTooLargeError, discardBody, readBody } from './read-body';
-import { DEFAULT_RETRIES, DEFAULT_TIMING, rememberRetryAfter, retryDelay, type RetryTiming } from './retry';
+import { DEFAULT_RETRIES, DEFAULT_TIMING, retryDelay, type RetryTiming } from './retry';
 import { VERSION } from './version';
 
 /**
@@ -143,10 +143,7 @@ async function interpret(endpoint: LwaEndpoint, res: Dispatcher.ResponseData): P
   const { statusCode: status, headers, body } = res;
   if (status === 429) {
     discardBody(body);
-    const seconds = retryAfterSeconds(headers['retry-after']);
-    const error = new LwaRateLimitError(endpoint, seconds);
-    rememberRetryAfter(error, seconds);
-    throw error;
+    throw new LwaRateLimitError(endpoint, retryAfterSeconds(headers['retry-after']));
   }
   if (REFUSAL_STATUSES.has(status)) {
     // Amazon's refusals are JSON. An HTML 403 is a proxy or a firewall talking, not Amazon judging
@@ -165,9 +162,8 @@ async function interpret(endpoint: LwaEndpoint, res: Dispatcher.ResponseData): P
   }
   if (status !== 200) {
     discardBody(body);
-    const error = new LwaUpstreamError('ERR_LWA_UPSTREAM_STATUS', endpoint, `unexpected HTTP status ${status}`, status);
-    if (status >= 500) rememberRetryAfter(error, retryAfterSeconds(headers['retry-after']));
-    throw error;
+    const wait = status >= 500 ? retryAfterSeconds(headers['retry-after']) : undefined;
+    throw new LwaUpstreamError('ERR_LWA_UPSTREAM_STATUS', endpoint, `unexpected HTTP status ${status}`, status, wait);
   }
   if (!isJson(headers['content-type'])) {
     discardBody(body);

@@ -81,12 +81,21 @@ export class LwaUpstreamError extends LwaError {
   override readonly status = 502;
   /** Amazon's HTTP status, when there was one. */
   readonly upstreamStatus: number | undefined;
+  /** Seconds Amazon asked us to wait (`Retry-After` on a 5xx), when it said. */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: LwaUpstreamError['code'], endpoint: LwaEndpoint, detail: string, upstreamStatus?: number) {
+  constructor(
+    code: LwaUpstreamError['code'],
+    endpoint: LwaEndpoint,
+    detail: string,
+    upstreamStatus?: number,
+    retryAfterSeconds?: number,
+  ) {
     super(`Login with Amazon ${endpoint}: ${detail}`, endpoint);
     this.name = 'LwaUpstreamError';
     this.code = code;
     this.upstreamStatus = upstreamStatus;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 

@@ -37,14 +37,11 @@ export const DEFAULT_TIMING: RetryTiming = Object.freeze({
   sleep: (ms: number, signal: AbortSignal) => delay(ms, undefined, { signal }),
 });
 
-/**
- * `Retry-After` of the answer an error came from, in milliseconds, kept beside the error rather
- * than on it: it steers the retry loop, and errors' own properties are public API.
- */
-const retryAfter = new WeakMap<LwaError, number>();
-
-export function rememberRetryAfter(error: LwaError, seconds: number | undefined): void {
-  if (seconds !== undefined) retryAfter.set(error, seconds * 1000);
+/** What Amazon's `Retry-After` asked for, in milliseconds (0 when it said nothing). */
+function askedWaitMs(error: LwaError): number {
+  const seconds =
+    error instanceof LwaRateLimitError || error instanceof LwaUpstreamError ? error.retryAfterSeconds : undefined;
+  return (seconds ?? 0) * 1000;
 }
 
 /** Whether a second try could end differently: a connection error, a 5xx, a 429. */
@@ -75,7 +72,7 @@ export function retryDelay(
   random: () => number,
 ): number | undefined {
   if (retry > maxRetries || !isRetryable(error)) return undefined;
-  const wait = Math.max(retryAfter.get(error) ?? 0, backoffMs(retry, random));
+  const wait = Math.max(askedWaitMs(error), backoffMs(retry, random));
   const attemptMs = Math.min(MIN_ATTEMPT_MS, Math.floor(timeoutMs / 4));
   return wait + attemptMs <= remainingMs ? wait : undefined;
 }

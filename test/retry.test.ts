@@ -304,6 +304,22 @@ describe('Retry-After', () => {
     expect(waits).toEqual([1000]);
     await mock.close();
   });
+  test('503 with Retry-After beyond the deadline: no retry, a 502 that says how long', async () => {
+    const mock = new MockAgent();
+    mock.disableNetConnect();
+    mock
+      .get('http://lwa.test')
+      .intercept({ path: '/user/profile', method: 'GET' })
+      .reply(503, '{"error":"ServerError"}', { headers: { 'content-type': 'application/json', 'retry-after': '30' } });
+    const { client, waits } = harness({ dispatcher: mock, profileURL: 'http://lwa.test/user/profile' });
+    const err = await failure(client.profile('Atza|whatever'));
+    expect(err).toBeInstanceOf(LwaUpstreamError);
+    expect([err.status, (err as LwaUpstreamError).upstreamStatus, (err as LwaUpstreamError).retryAfterSeconds]).toEqual(
+      [502, 503, 30],
+    );
+    expect(waits).toEqual([]);
+    await mock.close();
+  });
 });
 
 describe('through the strategy', () => {
