@@ -200,21 +200,23 @@ function isStore(value: unknown): value is CacheStore {
   );
 }
 
-function wholeNumber(
-  option: string,
-  value: unknown,
-  fallback: number,
-  min: 0 | 1,
-  max = Number.MAX_SAFE_INTEGER,
-): number {
-  const ms = value ?? fallback;
-  if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < min || ms > max) {
-    fail(
-      option,
-      `a ${min === 0 ? 'non-negative' : 'positive'} whole number${option === 'cache.max' ? '' : ' of milliseconds'}`,
-    );
+/** Node's timers hold at most this many milliseconds. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A whole number in [min, max], or `fallback` when not given. */
+function wholeNumber(option: string, value: unknown, fallback: number, min: number, max: number, unit = ''): number {
+  const n = value ?? fallback;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
+    fail(option, `a whole number${unit} from ${min} to ${max}`);
   }
-  return ms;
+  return n;
+}
+
+/** Refuses any key of `given` not in `known`, naming it (with its prefix, `cache.` say). */
+function rejectUnknown(given: object, known: ReadonlySet<string>, prefix = ''): void {
+  for (const key of Object.keys(given)) {
+    if (!known.has(key)) throw new TypeError(`passport-lwa-token: unknown option \`${prefix}${key}\``);
+  }
 }
 
 /** `cache`: `false`, a store, or `CacheOptions` (whose unknown names are refused like the top level's). */
@@ -229,20 +231,32 @@ function resolveCache(value: unknown): ResolvedCacheOptions {
     );
   }
   const c = value as Record<string, unknown>;
-  for (const key of Object.keys(c)) {
-    if (!CACHE_OPTIONS.has(key)) throw new TypeError(`passport-lwa-token: unknown option \`cache.${key}\``);
-  }
+  rejectUnknown(c, CACHE_OPTIONS, 'cache.');
   if (c.store !== undefined && !isStore(c.store)) {
     fail('cache.store', "an object with get, set and delete methods (Keyv's shape)");
   }
   const store = c.store;
   if (store && c.max !== undefined) fail('cache.max', 'left out with `cache.store` (the store bounds itself)');
   return Object.freeze({
-    max: wholeNumber('cache.max', c.max, CACHE_DEFAULTS.max, 1),
-    ttl: wholeNumber('cache.ttl', c.ttl, CACHE_DEFAULTS.ttl, 1),
-    refusalTtl: wholeNumber('cache.refusalTtl', c.refusalTtl, CACHE_DEFAULTS.refusalTtl, 0),
+    max: wholeNumber('cache.max', c.max, CACHE_DEFAULTS.max, 1, Number.MAX_SAFE_INTEGER),
+    ttl: wholeNumber('cache.ttl', c.ttl, CACHE_DEFAULTS.ttl, 1, MAX_TIMER_MS, ' of milliseconds'),
+    refusalTtl: wholeNumber(
+      'cache.refusalTtl',
+      c.refusalTtl,
+      CACHE_DEFAULTS.refusalTtl,
+      0,
+      MAX_TIMER_MS,
+      ' of milliseconds',
+    ),
     store,
-    storeTimeout: wholeNumber('cache.storeTimeout', c.storeTimeout, CACHE_DEFAULTS.storeTimeout, 1, 2 ** 31 - 1),
+    storeTimeout: wholeNumber(
+      'cache.storeTimeout',
+      c.storeTimeout,
+      CACHE_DEFAULTS.storeTimeout,
+      1,
+      MAX_TIMER_MS,
+      ' of milliseconds',
+    ),
   });
 }
 
@@ -253,11 +267,7 @@ const SAFE_REALM = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 export function resolveOptions(options: unknown): ResolvedOptions {
   if (typeof options !== 'object' || options === null) fail('options', 'an object with at least `clientID`');
   const o = options as Record<string, unknown>;
-  for (const key of Object.keys(o)) {
-    if (!KNOWN_OPTIONS.has(key)) {
-      throw new TypeError(`passport-lwa-token: unknown option \`${key}\``);
-    }
-  }
+  rejectUnknown(o, KNOWN_OPTIONS);
 
   if (o.clientID === undefined) fail('clientID', 'set to your LWA client ID (a string or an array of them)');
   const clientIDs = idSet('clientID', o.clientID);
@@ -293,15 +303,8 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     fail('realm', 'a string of printable ASCII without `"` or `\\`');
   }
 
-  const timeout = o.timeout ?? DEFAULT_TIMEOUT_MS;
-  if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout <= 0 || timeout > 2 ** 31 - 1) {
-    fail('timeout', 'a positive whole number of milliseconds');
-  }
-
-  const retries = o.retries ?? DEFAULT_RETRIES;
-  if (typeof retries !== 'number' || !Number.isInteger(retries) || retries < 0 || retries > MAX_RETRIES) {
-    fail('retries', `a whole number from 0 to ${MAX_RETRIES}`);
-  }
+  const timeout = wholeNumber('timeout', o.timeout, DEFAULT_TIMEOUT_MS, 1, MAX_TIMER_MS, ' of milliseconds');
+  const retries = wholeNumber('retries', o.retries, DEFAULT_RETRIES, 0, MAX_RETRIES);
 
   const dispatcher = o.dispatcher;
   if (
