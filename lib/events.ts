@@ -67,7 +67,7 @@ export interface OutcomeEvent {
  * ```ts
  * diagnostics_channel.subscribe(CHANNELS.cache, (message) => {
  *   const e = message as CacheEvent;
- *   if (e.kind === 'store-error') log.warn('LWA cache store unavailable; verifying with Amazon');
+ *   if (e.type === 'store-error') log.warn('LWA cache store unavailable; verifying with Amazon');
  * });
  * ```
  */

@@ -1,9 +1,10 @@
 /** Token sources, scopes, verify forms and the Amazon client's manners, over HTTP against the emulator. */
+import diagnostics_channel from 'node:diagnostics_channel';
 import express from 'express';
 import passport from 'passport';
 import request from 'supertest';
 import { Agent, type Dispatcher } from 'undici';
-import { Strategy, type AmazonProfile, type TokenSource } from '../lib';
+import { CHANNELS, Strategy, type AmazonProfile, type OutcomeEvent, type TokenSource } from '../lib';
 import type { LwaEmulator } from '../lib/testing';
 import { useEmulator } from './support/emulator';
 import { acceptAll, appWith, CLIENT_ID, errorHandler, mount, type MeBody, type TestUser } from './support/app';
@@ -357,5 +358,33 @@ describe('talking to Amazon', () => {
         'https://api.amazon.com/user/profile',
       ].sort(),
     );
+  });
+});
+
+describe('outcome events (passport-lwa-token:outcome)', () => {
+  const events: OutcomeEvent[] = [];
+  const listen = (e: unknown): void => void events.push(e as OutcomeEvent);
+  beforeAll(() => diagnostics_channel.subscribe(CHANNELS.outcome, listen));
+  afterAll(() => diagnostics_channel.unsubscribe(CHANNELS.outcome, listen));
+  beforeEach(() => {
+    events.length = 0;
+  });
+
+  test('one event per authentication: success, each kind of refusal, and an outage', async () => {
+    const { app, strategy } = appWith(emu, { retries: 0 });
+    await request(app).get('/api/me').query({ access_token: mint() });
+    await request(app).get('/api/me');
+    await request(app)
+      .get('/api/me')
+      .set('Authorization', `Bearer ${emu.mintToken({ clientId: 'amzn1.application-oa2-client.other' })}`);
+    emu.fault('tokeninfo', { kind: 'status', status: 500 });
+    await request(app).post('/api/me').send({ access_token: mint() });
+    expect(events).toEqual([
+      { outcome: 'success', status: 200, origin: 'query' },
+      { outcome: 'fail', status: 401, reason: 'no_token' },
+      { outcome: 'fail', status: 401, reason: 'audience_mismatch', origin: 'authorization' },
+      { outcome: 'error', status: 502, code: 'ERR_LWA_UPSTREAM_STATUS', origin: 'body' },
+    ]);
+    await strategy.close();
   });
 });
