@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: DESIGN.md §5's targets, measured as ratios in one run on loopback.
+ * `npm run bench`: the performance targets (docs/design.md, "Cache and single flight"), measured
+ * as ratios in one run on loopback.
  *
  * Processes: this one drives load with autocannon; the LWA emulator runs in a child of its own,
  * adding a fixed latency to every answer; each app under test (Express 5, one route, one strategy)
@@ -13,7 +14,7 @@
 import os from 'node:os';
 import autocannon from 'autocannon';
 import { Agent, request } from 'undici';
-import { DEFAULT_CONNECTIONS } from '../lib/amazon-client';
+import { DEFAULT_CONNECTIONS } from '../lib/defaults';
 import { Helper } from './ipc';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -135,7 +136,7 @@ async function withServers<T>(
   }
 }
 
-/** p50 of one tokeninfo call, keep-alive, from this process: DESIGN.md's "one upstream round trip". */
+/** p50 of one tokeninfo call, keep-alive, from this process: the targets' "one upstream round trip". */
 async function roundTrip(tokenInfoURL: string, token: string): Promise<number> {
   const agent = new Agent();
   const times: number[] = [];

@@ -10,7 +10,7 @@
  * its own. This process runs the LWA emulators (one healthy, one per injected fault, each fault
  * permanent so every request's outcome is known in advance) and drives the load: a fixed,
  * interleaved mix of valid, invalid, expired, wrong-audience, under-scoped, malformed and
- * fault-injected requests, each checked against the status (and error code) DESIGN.md section 2
+ * fault-injected requests, each checked against the status (and error code) docs/design.md, "Outcomes",
  * and README's Hardening section predict for it.
  *
  * It stops by itself: after `--requests`, or at `--max-seconds` (a failure). It exits non-zero on

@@ -1,8 +1,9 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import { LwaError, LwaRateLimitError, LwaTimeoutError, LwaUpstreamError, type LwaEndpoint } from './errors';
 import { publishUpstream } from './events';
+import { DEFAULT_CONNECTIONS, DEFAULT_RETRIES, KEEP_ALIVE_TIMEOUT_MS, MAX_BODY_BYTES } from './defaults';
 import { BodyEncodingError, BodyTooLargeError, discardBody, readBody } from './read-body';
-import { DEFAULT_RETRIES, DEFAULT_TIMING, retryDelay, type RetryTiming } from './retry';
+import { DEFAULT_TIMING, retryDelay, type RetryTiming } from './retry';
 import { VERSION } from './version';
 
 /**
@@ -14,7 +15,7 @@ export type AmazonAnswer =
   | { readonly kind: 'answer'; readonly json: Readonly<Record<string, unknown>>; readonly raw: string }
   | { readonly kind: 'refusal'; readonly status: number; readonly error: string | undefined };
 
-export interface AmazonClientConfig {
+interface AmazonClientConfig {
   readonly tokenInfoURL: string;
   readonly profileURL: string;
   /** Milliseconds for one call, its retries included. */
@@ -25,12 +26,6 @@ export interface AmazonClientConfig {
   /** The retry loop's clock, jitter and wait; tests replace them. */
   readonly timing?: Partial<RetryTiming>;
 }
-
-/** Amazon's answers are a few hundred bytes; anything near this is not Amazon. */
-export const MAX_BODY_BYTES = 64 * 1024;
-
-/** Upper bound on sockets per Amazon host when the strategy owns the pool. */
-export const DEFAULT_CONNECTIONS = 64;
 
 /**
  * The statuses Amazon documents for a refused token (400 invalid_request/invalid_token, 401
@@ -64,7 +59,8 @@ export class AmazonClient {
     this.retries = config.retries ?? DEFAULT_RETRIES;
     this.timing = { ...DEFAULT_TIMING, ...config.timing };
     this.ownsDispatcher = config.dispatcher === undefined;
-    this.dispatcher = config.dispatcher ?? new Agent({ connections: DEFAULT_CONNECTIONS, keepAliveTimeout: 30_000 });
+    this.dispatcher =
+      config.dispatcher ?? new Agent({ connections: DEFAULT_CONNECTIONS, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS });
   }
 
   /** Closes the pool if the client created it. */
@@ -196,7 +192,7 @@ async function interpret(endpoint: LwaEndpoint, res: Dispatcher.ResponseData): P
     throw new LwaUpstreamError('ERR_LWA_RESPONSE_SHAPE', endpoint, 'answer is not a JSON object', status);
   }
   const record = json as Record<string, unknown>;
-  if (Object.prototype.hasOwnProperty.call(record, 'error')) {
+  if (Object.hasOwn(record, 'error')) {
     // A 200 is a refusal only through this key: one that is not an error code is not a verdict.
     if (typeof record.error !== 'string' || record.error === '') {
       throw new LwaUpstreamError('ERR_LWA_RESPONSE_SHAPE', endpoint, 'field `error` is not a string', status);

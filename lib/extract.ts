@@ -47,7 +47,7 @@ export interface ExtractionConfig {
   readonly custom: ((req: never) => unknown) | undefined;
 }
 
-export type Extraction =
+type Extraction =
   | { readonly kind: 'token'; readonly token: string; readonly origin: TokenOrigin }
   | { readonly kind: 'refusal'; readonly refusal: Refusal }
   | { readonly kind: 'none' };
@@ -120,7 +120,7 @@ function queryValues(req: RequestLike, field: string): unknown[] {
 // Own properties only: a body of `{"__proto__": …}` or an inherited field must not count.
 function fieldValues(container: unknown, field: string): unknown[] {
   if (typeof container !== 'object' || container === null || Buffer.isBuffer(container)) return [];
-  if (!Object.prototype.hasOwnProperty.call(container, field)) return [];
+  if (!Object.hasOwn(container, field)) return [];
   const value = (container as Record<string, unknown>)[field];
   return value === undefined ? [] : [value];
 }

@@ -1,7 +1,7 @@
 export { Strategy, type AmazonAuthInfo } from './strategy';
 export type { StrategyOptions, StrategyOptionsWithRequest, StrategyOptionsBase, LwaRegion } from './options';
 export type { CacheOptions } from './options';
-export type { CacheStore, CacheEntry } from './cache-store';
+export type { CacheStore, CacheEntry } from './cache/entry';
 export { CHANNELS, type CacheEvent, type UpstreamEvent, type OutcomeEvent } from './events';
 export type { AmazonProfile } from './profile';
 export type { TokenInfo } from './token-info';

@@ -1,9 +1,17 @@
 import type { IncomingMessage } from 'node:http';
 import type { Dispatcher } from 'undici';
-import type { CacheStore } from './cache-store';
-import type { ResolvedCacheOptions } from './cached-verifier';
+import type { ResolvedCacheOptions } from './cache/cached-verifier';
+import type { CacheStore } from './cache/entry';
+import {
+  CACHE_DEFAULTS,
+  DEFAULT_ACCESS_TOKEN_FIELD,
+  DEFAULT_REALM,
+  DEFAULT_RETRIES,
+  DEFAULT_TIMEOUT_MS,
+  MAX_RETRIES,
+  MAX_TIMER_MS,
+} from './defaults';
 import { ALL_TOKEN_SOURCES, type TokenSource } from './extract';
-import { DEFAULT_RETRIES, MAX_RETRIES } from './retry';
 
 /**
  * Login with Amazon regions and their API hosts.
@@ -14,7 +22,7 @@ import { DEFAULT_RETRIES, MAX_RETRIES } from './retry';
  */
 export type LwaRegion = 'NA' | 'EU' | 'FE';
 
-export const REGION_HOSTS: Readonly<Record<LwaRegion, string>> = Object.freeze({
+const REGION_HOSTS: Readonly<Record<LwaRegion, string>> = Object.freeze({
   NA: 'https://api.amazon.com',
   EU: 'https://api.amazon.co.uk',
   FE: 'https://api.amazon.co.jp',
@@ -135,11 +143,6 @@ export interface ResolvedOptions {
   readonly cache: ResolvedCacheOptions;
 }
 
-export const DEFAULT_TIMEOUT_MS = 5000;
-
-/** Defaults of the `cache` option (milliseconds, entries). */
-export const CACHE_DEFAULTS = Object.freeze({ max: 10_000, ttl: 300_000, refusalTtl: 10_000, storeTimeout: 100 });
-
 /** Every option name, so that a typo (`clientId`, `appId`) fails loudly instead of disabling a check. */
 const KNOWN_OPTIONS = new Set([
   'clientID',
@@ -199,9 +202,6 @@ function isStore(value: unknown): value is CacheStore {
     typeof v.delete === 'function'
   );
 }
-
-/** Node's timers hold at most this many milliseconds. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** A whole number in [min, max], or `fallback` when not given. */
 function wholeNumber(option: string, value: unknown, fallback: number, min: number, max: number, unit = ''): number {
@@ -274,7 +274,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   const appIDs = o.appID === undefined ? undefined : idSet('appID', o.appID);
 
   const region = o.region ?? 'NA';
-  if (typeof region !== 'string' || !Object.prototype.hasOwnProperty.call(REGION_HOSTS, region)) {
+  if (typeof region !== 'string' || !Object.hasOwn(REGION_HOSTS, region)) {
     fail('region', "one of 'NA', 'EU', 'FE'");
   }
   const host = REGION_HOSTS[region as LwaRegion];
@@ -292,13 +292,13 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     fail('tokenSources', 'non-empty unless `extractToken` is set');
   }
 
-  const field = o.accessTokenField ?? 'access_token';
+  const field = o.accessTokenField ?? DEFAULT_ACCESS_TOKEN_FIELD;
   if (typeof field !== 'string' || field === '') fail('accessTokenField', 'a non-empty string');
 
   const passReqToCallback = o.passReqToCallback ?? false;
   if (typeof passReqToCallback !== 'boolean') fail('passReqToCallback', 'a boolean');
 
-  const realm = o.realm ?? 'Users';
+  const realm = o.realm ?? DEFAULT_REALM;
   if (typeof realm !== 'string' || !SAFE_REALM.test(realm)) {
     fail('realm', 'a string of printable ASCII without `"` or `\\`');
   }

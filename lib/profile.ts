@@ -57,7 +57,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 // Own properties only: a key such as `__proto__` in Amazon's JSON must not reach the prototype.
 function ownField(record: Readonly<Record<string, unknown>>, key: string): unknown {
-  return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
+  return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
 function nonEmptyString(value: unknown): string | undefined {

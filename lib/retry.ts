@@ -18,18 +18,15 @@ export interface RetryTiming {
   readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
-export const DEFAULT_RETRIES = 1;
-/** The most `retries` accepts: each one must also fit in `timeout`, so more would rarely run. */
-export const MAX_RETRIES = 10;
 /** The backoff before the first retry lies in [BASE / 2, BASE); it doubles for each further one. */
-export const BACKOFF_BASE_MS = 100;
+const BACKOFF_BASE_MS = 100;
 /** No backoff (Retry-After aside) is longer than this. */
 export const BACKOFF_CAP_MS = 2000;
 /**
  * A retry is worth starting only with at least this much of the deadline left after the wait
  * (a quarter of a short `timeout`): otherwise it would turn a 502 or 503 into a 504.
  */
-export const MIN_ATTEMPT_MS = 250;
+const MIN_ATTEMPT_MS = 250;
 
 export const DEFAULT_TIMING: RetryTiming = Object.freeze({
   random: Math.random,

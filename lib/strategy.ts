@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import * as passportStrategy from 'passport-strategy';
 import { AmazonClient } from './amazon-client';
-import { CachedVerifier } from './cached-verifier';
+import { CachedVerifier } from './cache/cached-verifier';
 import { LwaError } from './errors';
 import { publishOutcome } from './events';
 import { extractToken, type RequestLike, type TokenOrigin } from './extract';
@@ -78,7 +78,8 @@ export class Strategy<TUser = unknown, TRequest = IncomingMessage> extends Passp
     this.options = resolveOptions(options);
     this.verifyFn = verify;
     this.client = new AmazonClient(this.options);
-    // Cache and single flight in front of Amazon (DESIGN.md §5); `verify` still runs every time.
+    // Cache and single flight in front of Amazon; `verify` still runs every time
+    // (docs/design.md, "Cache and single flight").
     this.verifier = new CachedVerifier(new AmazonVerifier(this.client, this.options), this.options.cache, this.options);
   }
 

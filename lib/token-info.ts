@@ -45,7 +45,7 @@ export function checkTokenInfo(json: Readonly<Record<string, unknown>>, now: num
     );
   };
   // Own properties only: an inherited `aud` is not something Amazon said.
-  const own = (key: string): unknown => (Object.prototype.hasOwnProperty.call(json, key) ? json[key] : undefined);
+  const own = (key: string): unknown => (Object.hasOwn(json, key) ? json[key] : undefined);
   // The optional fields may come as null, which means absent.
   const [aud, userId, exp] = [own('aud'), own('user_id'), own('exp')];
   const [appId, iat] = [own('app_id') ?? undefined, own('iat') ?? undefined];

@@ -5,7 +5,7 @@ import { refusals, type Refusal } from './refusal';
 import { checkTokenInfo, type CheckedTokenInfo } from './token-info';
 
 /** A token Amazon vouched for: issued to one of our clients, with the customer's profile. */
-export interface VerifiedToken {
+interface VerifiedToken {
   readonly tokenInfo: CheckedTokenInfo;
   readonly profile: AmazonProfile;
 }

@@ -53,7 +53,7 @@ export type VerifyFunctionWithRequest<TUser, TRequest> = (
   done: VerifyDone<TUser>,
 ) => void | PromiseLike<VerifyResult<TUser>>;
 
-export interface VerifyAnswer<TUser> {
+interface VerifyAnswer<TUser> {
   readonly user: VerifyResult<TUser>;
   readonly info: object | undefined;
 }

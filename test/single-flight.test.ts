@@ -1,11 +1,11 @@
 /** Single flight, and the cached verifier around a stand-in for Amazon that answers when the test says. */
 import diagnostics_channel from 'node:diagnostics_channel';
-import { CachedVerifier, type ResolvedCacheOptions } from '../lib/cached-verifier';
+import { CachedVerifier, type ResolvedCacheOptions } from '../lib/cache/cached-verifier';
 import { LwaTimeoutError } from '../lib/errors';
 import { CHANNELS, type CacheEvent } from '../lib/events';
 import { resolveOptions } from '../lib/options';
 import { refusals } from '../lib/refusal';
-import { SingleFlight } from '../lib/single-flight';
+import { SingleFlight } from '../lib/cache/single-flight';
 import type { TokenVerifier, Verification } from '../lib/verification';
 
 /** A verifier whose answers the test hands out one by one. */

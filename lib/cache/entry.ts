@@ -1,9 +1,7 @@
-import { LRUCache } from 'lru-cache';
-import { publishCache } from './events';
-import { normalizeProfile } from './profile';
-import { refusals, type Refusal, type RefusalReason } from './refusal';
-import type { CheckedTokenInfo } from './token-info';
-import type { Verification } from './verification';
+import { normalizeProfile } from '../profile';
+import { refusals, type Refusal, type RefusalReason } from '../refusal';
+import type { CheckedTokenInfo } from '../token-info';
+import type { Verification } from '../verification';
 
 /**
  * Any key-value store with Keyv's shape: a `Keyv` instance (over Redis, Memcached, Postgres…) fits
@@ -52,104 +50,6 @@ export type CacheEntry =
       readonly profileRaw: string;
     }
   | { readonly v: 1; readonly until: number; readonly verdict: 'refused'; readonly reason: RefusalReason };
-
-/** Where the cached verifier keeps verdicts. The built-in LRU answers at once; a store may take a while. */
-export interface VerdictCache {
-  /** The verdict for `key`, or `undefined`. Never rejects. */
-  get(key: string): Verification | undefined | Promise<Verification | undefined>;
-  /** Keeps `verdict` for `ttlMs`. Never rejects. */
-  set(key: string, verdict: Verification, ttlMs: number): void | Promise<void>;
-}
-
-/**
- * The default: a bounded LRU in this process holding the verdicts themselves, deep-frozen by the
- * caller, so a hit costs one map lookup and no copy.
- */
-export class MemoryVerdictCache implements VerdictCache {
-  private readonly lru: LRUCache<string, Verification>;
-
-  constructor(max: number, ttlMs: number, now: () => number) {
-    // ttlResolution 0: read the clock on every check (one Date.now()), never a stale cached time.
-    this.lru = new LRUCache<string, Verification>({ max, ttl: ttlMs, ttlResolution: 0, perf: { now } });
-  }
-
-  get(key: string): Verification | undefined {
-    return this.lru.get(key);
-  }
-
-  set(key: string, verdict: Verification, ttlMs: number): void {
-    this.lru.set(key, verdict, { ttl: ttlMs });
-  }
-
-  /** Entries held (for tests and the benchmark). */
-  get size(): number {
-    return this.lru.size;
-  }
-}
-
-/** After a store failure, how long to leave the store alone before trying it again. */
-export const STORE_RETRY_AFTER_MS = 5000;
-
-/**
- * A {@link CacheStore} behind a guard: every call is bounded by `timeoutMs`, a failure or an
- * overrun publishes a `store-error` event and counts as "no cache" for this request, and the store
- * is then left alone for {@link STORE_RETRY_AFTER_MS}, so a dead Redis costs one timeout, not one
- * per request. A request never fails because of the store.
- */
-export class GuardedStoreCache implements VerdictCache {
-  private skipUntil = 0;
-
-  constructor(
-    private readonly store: CacheStore,
-    private readonly timeoutMs: number,
-    private readonly now: () => number,
-  ) {}
-
-  async get(key: string): Promise<Verification | undefined> {
-    const found = await this.call('get', () => this.store.get(key));
-    if (found === FAILED || found === undefined || found === null) return undefined;
-    const verdict = decodeEntry(found, this.now());
-    // Expired (the store kept it too long) or not ours to read: drop it so the next request does not pay again.
-    if (verdict === undefined) void this.call('delete', () => this.store.delete(key));
-    return verdict;
-  }
-
-  async set(key: string, verdict: Verification, ttlMs: number): Promise<void> {
-    await this.call('set', () => this.store.set(key, encodeEntry(verdict, this.now() + ttlMs), ttlMs));
-  }
-
-  private async call<T>(operation: 'get' | 'set' | 'delete', run: () => Promise<T>): Promise<T | typeof FAILED> {
-    if (this.now() < this.skipUntil) return FAILED;
-    const started = performance.now();
-    let timer: NodeJS.Timeout | undefined;
-    const overrun = new Promise<typeof TIMED_OUT>((resolve) => {
-      timer = setTimeout(resolve, this.timeoutMs, TIMED_OUT);
-      timer.unref();
-    });
-    try {
-      const pending = Promise.resolve(run());
-      // The store may still reject after we stopped waiting; that must not become an unhandled rejection.
-      pending.catch(() => undefined);
-      const result = await Promise.race([pending, overrun]);
-      if (result !== TIMED_OUT) return result;
-      this.failed(operation, 'timeout', started);
-    } catch {
-      // The store's error may carry the key or a connection string: it stays here.
-      this.failed(operation, 'error', started);
-    } finally {
-      clearTimeout(timer);
-    }
-    return FAILED;
-  }
-
-  private failed(operation: 'get' | 'set' | 'delete', reason: 'timeout' | 'error', started: number): void {
-    this.skipUntil = this.now() + STORE_RETRY_AFTER_MS;
-    publishCache({ type: 'store-error', operation, reason, durationMs: performance.now() - started });
-  }
-}
-
-const FAILED: unique symbol = Symbol('failed');
-const TIMED_OUT: unique symbol = Symbol('timed out');
 
 export function encodeEntry(verdict: Verification, until: number): CacheEntry {
   if (!verdict.ok) return { v: 1, until, verdict: 'refused', reason: verdict.refusal.reason };

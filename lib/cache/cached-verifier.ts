@@ -1,8 +1,10 @@
 import { hash } from 'node:crypto';
-import { GuardedStoreCache, MemoryVerdictCache, type CacheStore } from './cache-store';
-import { publishCache, type CacheEvent } from './events';
+import { publishCache, type CacheEvent } from '../events';
+import type { AudienceRules, TokenVerifier, Verification } from '../verification';
+import type { CacheStore } from './entry';
+import { GuardedStoreCache } from './guarded-store';
+import { MemoryVerdictCache } from './memory-cache';
 import { SingleFlight } from './single-flight';
-import type { AudienceRules, TokenVerifier, Verification } from './verification';
 
 /** The checked `cache` option: `false`, or the built-in LRU, or a store of the app's. */
 export type ResolvedCacheOptions =
@@ -18,6 +20,14 @@ export type ResolvedCacheOptions =
       /** Milliseconds allowed for each store call. */
       readonly storeTimeout: number;
     };
+
+/** Where the cached verifier keeps verdicts. The built-in LRU answers at once; a store may take a while. */
+export interface VerdictCache {
+  /** The verdict for `key`, or `undefined`. Never rejects. */
+  get(key: string): Verification | undefined | Promise<Verification | undefined>;
+  /** Keeps `verdict` for `ttlMs`. Never rejects. */
+  set(key: string, verdict: Verification, ttlMs: number): void | Promise<void>;
+}
 
 const HIT_VERIFIED: CacheEvent = Object.freeze({ type: 'hit', verdict: 'verified' });
 const HIT_REFUSED: CacheEvent = Object.freeze({ type: 'hit', verdict: 'refused' });

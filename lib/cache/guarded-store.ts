@@ -1,0 +1,66 @@
+import { STORE_RETRY_AFTER_MS } from '../defaults';
+import { publishCache } from '../events';
+import type { Verification } from '../verification';
+import { decodeEntry, encodeEntry, type CacheStore } from './entry';
+import type { VerdictCache } from './cached-verifier';
+
+/**
+ * A {@link CacheStore} behind a guard: every call is bounded by `timeoutMs`, a failure or an
+ * overrun publishes a `store-error` event and counts as "no cache" for this request, and the store
+ * is then left alone for {@link STORE_RETRY_AFTER_MS}, so a dead Redis costs one timeout, not one
+ * per request. A request never fails because of the store.
+ */
+export class GuardedStoreCache implements VerdictCache {
+  private skipUntil = 0;
+
+  constructor(
+    private readonly store: CacheStore,
+    private readonly timeoutMs: number,
+    private readonly now: () => number,
+  ) {}
+
+  async get(key: string): Promise<Verification | undefined> {
+    const found = await this.call('get', () => this.store.get(key));
+    if (found === FAILED || found === undefined || found === null) return undefined;
+    const verdict = decodeEntry(found, this.now());
+    // Expired (the store kept it too long) or not ours to read: drop it so the next request does not pay again.
+    if (verdict === undefined) void this.call('delete', () => this.store.delete(key));
+    return verdict;
+  }
+
+  async set(key: string, verdict: Verification, ttlMs: number): Promise<void> {
+    await this.call('set', () => this.store.set(key, encodeEntry(verdict, this.now() + ttlMs), ttlMs));
+  }
+
+  private async call<T>(operation: 'get' | 'set' | 'delete', run: () => Promise<T>): Promise<T | typeof FAILED> {
+    if (this.now() < this.skipUntil) return FAILED;
+    const started = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    const overrun = new Promise<typeof TIMED_OUT>((resolve) => {
+      timer = setTimeout(resolve, this.timeoutMs, TIMED_OUT);
+      timer.unref();
+    });
+    try {
+      const pending = Promise.resolve(run());
+      // The store may still reject after we stopped waiting; that must not become an unhandled rejection.
+      pending.catch(() => undefined);
+      const result = await Promise.race([pending, overrun]);
+      if (result !== TIMED_OUT) return result;
+      this.failed(operation, 'timeout', started);
+    } catch {
+      // The store's error may carry the key or a connection string: it stays here.
+      this.failed(operation, 'error', started);
+    } finally {
+      clearTimeout(timer);
+    }
+    return FAILED;
+  }
+
+  private failed(operation: 'get' | 'set' | 'delete', reason: 'timeout' | 'error', started: number): void {
+    this.skipUntil = this.now() + STORE_RETRY_AFTER_MS;
+    publishCache({ type: 'store-error', operation, reason, durationMs: performance.now() - started });
+  }
+}
+
+const FAILED: unique symbol = Symbol('failed');
+const TIMED_OUT: unique symbol = Symbol('timed out');
