@@ -52,6 +52,11 @@ export default tseslint.config(
     languageOptions: { sourceType: 'commonjs' },
   },
   {
+    // The emulator's stand-in for Amazon's browser SDK: a classic script the emulator serves.
+    files: ['lib/testing/browser-sdk.js'],
+    languageOptions: { sourceType: 'script', globals: { ...globals.browser } },
+  },
+  {
     files: ['example/public/**/*.js'],
     // `amazon`: the Login with Amazon SDK's global (login-with-amazon-sdk.js).
     languageOptions: { globals: { ...globals.browser, amazon: 'readonly' } },

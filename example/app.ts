@@ -8,9 +8,17 @@
  * - `GET /api/session`: who is signed in (the session).
  * - `GET /api/me`: stateless, `session: false`: the token from any source -> the linked account.
  * - `GET /api/app/me`: the same, also requiring the token's `app_id` (the `appID` option).
+ *
+ * Every error is JSON `{ error, message }`, a refused token too (with its `WWW-Authenticate`).
  */
 import path from 'node:path';
-import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler } from 'express';
+import express, {
+  type ErrorRequestHandler,
+  type Express,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from 'express';
 import session from 'express-session';
 import passport from 'passport';
 import { LwaError, Strategy, type AmazonAuthInfo, type AmazonProfile } from '../lib';
@@ -84,6 +92,8 @@ export function createApp(config: ExampleConfig, accounts: AccountStore): Exampl
   if (config.trustProxy) app.set('trust proxy', 1);
   app.use(express.json({ limit: '16kb' }));
   app.use(express.urlencoded({ extended: false, limit: '16kb' }));
+  // No icon: an empty answer, rather than a 404 in the browser's console.
+  app.get('/favicon.ico', (_req, res) => void res.status(204).set('Cache-Control', 'public, max-age=86400').end());
   app.use(express.static(PUBLIC_DIR));
   app.use(['/api', '/auth', '/config.json'], noStore);
 
@@ -186,16 +196,51 @@ const sameOrigin: RequestHandler = (req, res, next) => {
   res.status(403).json({ error: 'cross_origin', message: 'Cross-origin requests are refused.' });
 };
 
-/** An HTML form cannot send JSON, and a cross-origin script cannot without a preflight we never grant. */
-/** Passport's typings return `any` for authenticate(); the middleware is a plain RequestHandler. */
+/**
+ * `pp.authenticate(name, options)`, except that a refused token is answered in JSON like the app's
+ * other errors, not with Passport's bare "Unauthorized": a custom callback, which leaves signing in
+ * (`req.logIn`, with or without a session) and `req.authInfo` to the app.
+ */
 function authenticate(
   pp: passport.Authenticator,
   name: string,
   options: passport.AuthenticateOptions = {},
 ): RequestHandler {
-  return pp.authenticate(name, options) as RequestHandler;
+  return (req, res, next) => {
+    const callback: passport.AuthenticateCallback = (err, user, info, status) => {
+      if (err) return next(err);
+      if (!user) return refuse(res, info, status);
+      req.logIn(user, { session: options.session ?? true }, (loginErr: unknown) => {
+        if (loginErr) return next(loginErr);
+        if (typeof info === 'object' && !Array.isArray(info)) req.authInfo = info; // AmazonAuthInfo
+        next();
+      });
+    };
+    // Passport's typings return `any` for authenticate(); the middleware is a plain RequestHandler.
+    (pp.authenticate(name, options, callback) as RequestHandler)(req, res, next);
+  };
 }
 
+/**
+ * Answers a refusal: the strategy's status (400, 401 or 403) and Bearer challenge (RFC 6750 §3),
+ * and the challenge's `error` and `error_description` as the JSON body. The description is one of the
+ * strategy's fixed sentences, never the token.
+ */
+function refuse(res: Response, challenge: unknown, status: unknown): void {
+  const header = typeof challenge === 'string' ? challenge : 'Bearer';
+  const attribute = (name: string): string | undefined =>
+    new RegExp(`(?:^Bearer |, )${name}="([^"]*)"`).exec(header)?.[1];
+  res
+    .status(typeof status === 'number' ? status : 401)
+    .set('WWW-Authenticate', header)
+    .json({
+      // Without a token the challenge carries no error code (RFC 6750 §3.1); the body still names one.
+      error: attribute('error') ?? 'no_token',
+      message: attribute('error_description') ?? 'Send a Login with Amazon access token.',
+    });
+}
+
+/** An HTML form cannot send JSON, and a cross-origin script cannot without a preflight we never grant. */
 const jsonOnly: RequestHandler = (req, res, next) => {
   if (req.is('application/json')) return next();
   res.status(415).json({ error: 'json_only', message: 'Send a JSON body.' });

@@ -5,6 +5,8 @@ export type { CacheStore, CacheEntry } from './cache/entry';
 export { CHANNELS, type CacheEvent, type UpstreamEvent, type OutcomeEvent } from './events';
 export type { AmazonProfile } from './profile';
 export type { TokenInfo } from './token-info';
+// Types `req.authInfo.tokenInfo` for Express apps (a global augmentation: nothing at run time).
+export type {} from './express-augment';
 export type { TokenSource, TokenOrigin } from './extract';
 export type { VerifyFunction, VerifyFunctionWithRequest, VerifyDone, VerifyResult } from './verify-callback';
 export type { BearerErrorCode, RefusalReason } from './refusal';

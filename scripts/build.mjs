@@ -1,9 +1,11 @@
-// Builds dist/: tsc compiles lib/ to CommonJS in dist/cjs, then each public entry gets an ESM
-// wrapper in dist/esm that re-exports the CommonJS module (Node's "ES module wrapper" approach).
+// Builds dist/: tsc compiles lib/ to CommonJS in dist/cjs, the files tsc leaves alone (a browser
+// script the emulator reads at run time) are copied beside their modules, then each public entry
+// gets an ESM wrapper in dist/esm that re-exports the CommonJS module (Node's "ES module wrapper"
+// approach).
 // One implementation for both module systems: `instanceof LwaError` holds whichever way the
 // package was loaded, and there is no second copy of the code to drift from the first.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +14,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 // Entries listed in package.json "exports" (the CommonJS file each ESM wrapper re-exports).
 const entries = ['index', 'testing/index'];
+// Files under lib/ that ship as they are: the emulator serves its browser SDK stand-in from disk.
+const assets = ['testing/browser-sdk.js'];
 
 rmSync(dist, { recursive: true, force: true });
 execFileSync(
@@ -21,6 +25,8 @@ execFileSync(
     stdio: 'inherit',
   },
 );
+
+for (const asset of assets) copyFileSync(join(root, 'lib', asset), join(dist, 'cjs', asset));
 
 const require = createRequire(import.meta.url);
 for (const entry of entries) {

@@ -135,6 +135,14 @@
     });
   }
 
+  /** What the local forms say once they worked, as the Amazon sign-in does (OUTCOMES). */
+  var LOCAL_OUTCOMES = {
+    '/auth/local/signup': function (a) {
+      return 'Welcome, ' + a.name + '! Your account ' + a.username + ' was created.';
+    },
+    '/auth/local/signin': OUTCOMES['signed-in'],
+  };
+
   async function localForm(event, path) {
     event.preventDefault();
     quiet();
@@ -146,6 +154,7 @@
     var r = await call('POST', path, body);
     if (!r.ok) return say((r.data && r.data.message) || 'HTTP ' + r.status, true);
     form.reset();
+    say(LOCAL_OUTCOMES[path](r.data.account), false);
     render(r.data.account);
   }
 

@@ -7,9 +7,10 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { AMAZON_JSON_TYPE, PROFILE_PATH, SIGN_IN_PATHS, SITE_PATHS, TOKENINFO_PATH } from './constants';
+import { resolveCustomers, type EmulatorCustomer, type SignInCustomer } from './customers';
 import {
   FaultSchedule,
-  JSON_ERROR_TYPE,
   deliveryFor,
   faultDelay,
   type Delivery,
@@ -19,7 +20,9 @@ import {
   type FaultTarget,
   type Reply,
 } from './faults';
-import { SIGN_IN_PATHS, SignInFlow, resolveCustomers, type EmulatorCustomer, type SignInCustomer } from './sign-in';
+import { SignInFlow, readBrowserSdk } from './oauth-flow';
+import { indexPage } from './pages';
+import { methodNotAllowed, sendPage } from './respond';
 import { TokenStore, type MintOptions, type Scope, type TokenRecord } from './token-store';
 
 /**
@@ -103,8 +106,6 @@ export interface EmulatorOptions {
   customers?: readonly EmulatorCustomer[];
 }
 
-const TOKENINFO_PATH = '/auth/o2/tokeninfo';
-const PROFILE_PATH = '/user/profile';
 const DEFAULT_MAX_RECORDED = 10_000;
 /** Longer than undici's default idle time, so the client, not the server, closes idle sockets (no reuse races). */
 const KEEP_ALIVE_TIMEOUT_MS = 30_000;
@@ -130,6 +131,12 @@ interface Waiter {
   readonly reject: (error: Error) => void;
 }
 
+/** What the sign-in flow needs, settled by {@link LwaEmulator.start} before the server exists. */
+interface SignInSetup {
+  readonly customers: SignInCustomer[];
+  readonly sdkScript: string;
+}
+
 interface Sleeper {
   readonly timer: NodeJS.Timeout;
   readonly wake: (completed: boolean) => void;
@@ -138,6 +145,7 @@ interface Sleeper {
 /**
  * A Login with Amazon emulator: a real HTTP server implementing `GET /auth/o2/tokeninfo` and
  * `GET /user/profile` with Amazon's fields and errors, for tests, examples and benchmarks.
+ * `GET /` answers an HTML index of what it serves, for a person who opens {@link LwaEmulator.url}.
  *
  * @example
  * ```ts
@@ -163,7 +171,8 @@ export class LwaEmulator {
   private closing: Promise<void> | undefined;
   private readonly signIn: SignInFlow | undefined;
 
-  private constructor(options: EmulatorOptions) {
+  /** @param signIn - the checked customers and the browser SDK stand-in, when `options.customers` turns sign-in on. */
+  private constructor(options: EmulatorOptions, signIn: SignInSetup | undefined) {
     const now = options.now ?? (() => Date.now());
     if (typeof now !== 'function') throw new TypeError('LwaEmulator: now must be a function');
     this.store = new TokenStore(now);
@@ -172,10 +181,7 @@ export class LwaEmulator {
       throw new TypeError('LwaEmulator: maxRecordedRequests must be a non-negative integer');
     this.maxRecorded = max;
     this.setLatency(options.latencyMs ?? 0);
-    this.signIn =
-      options.customers === undefined
-        ? undefined
-        : new SignInFlow(resolveCustomers(options.customers), this.store, now);
+    this.signIn = signIn && new SignInFlow(signIn.customers, this.store, now, signIn.sdkScript);
 
     this.server = createServer((req, res) => this.onRequest(req, res));
     this.server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
@@ -193,7 +199,11 @@ export class LwaEmulator {
    * Rejects if the address cannot be bound; throws a `TypeError` for a bad option.
    */
   static async start(options: EmulatorOptions = {}): Promise<LwaEmulator> {
-    const emulator = new LwaEmulator(options);
+    const signIn =
+      options.customers === undefined
+        ? undefined
+        : { customers: resolveCustomers(options.customers), sdkScript: await readBrowserSdk() };
+    const emulator = new LwaEmulator(options, signIn);
     const host = options.host ?? '127.0.0.1';
     await new Promise<void>((resolve, reject) => {
       const onError = (error: Error): void => reject(error);
@@ -350,13 +360,27 @@ export class LwaEmulator {
     res.on('error', () => undefined);
     req.on('error', () => undefined);
     const { path, query } = splitTarget(req.url ?? '');
-    if (this.signIn?.handles(path)) {
+    const site = path === SITE_PATHS.index || path === SITE_PATHS.favicon;
+    if (site || this.signIn?.handles(path)) {
+      // Pages for a browser: recorded, but no endpoint of Amazon's, so neither counted nor faulted.
       this.record({ endpoint: 'other', method: req.method ?? '', path, headers: { ...req.headers }, tokenVia: null });
-      this.signIn.handle(req, res, path, query, this.baseURL).catch(() => answerServerError(res));
+      if (site) {
+        req.resume();
+        return this.site(req, res, path);
+      }
+      this.signIn?.handle(req, res, path, query).catch(() => answerServerError(res));
       return;
     }
     req.resume();
     this.handle(req, res).catch(() => answerServerError(res));
+  }
+
+  /** The pages for a person with a browser: the index at `/`, and an empty favicon (no 404 in the console). */
+  private site(req: IncomingMessage, res: ServerResponse, path: string): void {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD');
+    if (path === SITE_PATHS.index) return sendPage(res, 200, indexPage(this.signIn?.customers));
+    res.writeHead(204, { 'Cache-Control': 'public, max-age=86400' });
+    res.end();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -515,7 +539,7 @@ function jsonReply(value: unknown): Reply {
 function errorReply(status: number, error: string, description: string, requestId: string): Reply {
   return {
     status,
-    contentType: JSON_ERROR_TYPE,
+    contentType: AMAZON_JSON_TYPE,
     body: JSON.stringify({ error, error_description: description, request_id: requestId }),
   };
 }
@@ -523,7 +547,7 @@ function errorReply(status: number, error: string, description: string, requestI
 function serverError(): Reply {
   return {
     status: 500,
-    contentType: JSON_ERROR_TYPE,
+    contentType: AMAZON_JSON_TYPE,
     body: JSON.stringify({ error: 'ServerError', error_description: 'The server encountered a runtime error.' }),
   };
 }

@@ -1,4 +1,5 @@
 import { STATUS_CODES, validateHeaderValue } from 'node:http';
+import { AMAZON_JSON_TYPE } from './constants';
 
 /**
  * One of the two Login with Amazon endpoints the emulator serves.
@@ -95,9 +96,6 @@ export type Delivery =
   | { readonly action: 'reset' }
   | { readonly action: 'hang' };
 
-/** The content type Amazon's error answers carry. */
-export const JSON_ERROR_TYPE = 'application/json;charset=UTF-8';
-
 /**
  * Checks a fault given at run time (possibly from plain JavaScript) and returns a frozen copy, so a
  * bad fault fails at the call that installs it rather than inside a request handler.
@@ -155,7 +153,7 @@ export function deliveryFor(fault: Fault | undefined, normal: Reply): Delivery {
         action: 'reply',
         reply: {
           status: fault.status,
-          contentType: fault.contentType ?? JSON_ERROR_TYPE,
+          contentType: fault.contentType ?? AMAZON_JSON_TYPE,
           body: fault.body ?? defaultErrorBody(fault.status),
         },
       };
@@ -164,7 +162,7 @@ export function deliveryFor(fault: Fault | undefined, normal: Reply): Delivery {
         action: 'reply',
         reply: {
           status: 429,
-          contentType: JSON_ERROR_TYPE,
+          contentType: AMAZON_JSON_TYPE,
           body: JSON.stringify({ error: 'TooManyRequests', error_description: 'Rate exceeded.' }),
           ...(fault.retryAfter === undefined ? {} : { headers: { 'Retry-After': String(fault.retryAfter) } }),
         },

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { randomAccountId } from './account-id';
 
 /**
  * A Login with Amazon scope that decides which customer profile fields a token can read.
@@ -9,7 +10,11 @@ import { createHash, randomBytes, randomInt } from 'node:crypto';
  */
 export type Scope = 'profile' | 'profile:user_id' | 'postal_code';
 
-const KNOWN_SCOPES: ReadonlySet<string> = new Set<Scope>(['profile', 'profile:user_id', 'postal_code']);
+/** Every {@link Scope}, for checking scopes that arrive at run time (mint options, authorization requests). */
+export const KNOWN_SCOPES: ReadonlySet<string> = new Set<Scope>(['profile', 'profile:user_id', 'postal_code']);
+
+/** Seconds an access token lives unless told otherwise: Amazon's tokens live an hour. */
+export const DEFAULT_TOKEN_LIFETIME_S = 3600;
 
 /**
  * What {@link LwaEmulator.mintToken} needs to issue an access token.
@@ -110,8 +115,6 @@ type Entry = Omit<TokenRecord, 'state' | 'expiresAt' | 'revoked'> & { expiresAt:
 const TOKEN_PREFIX = 'Atza|';
 /** Real tokens run 350..2048 bytes; this range stays well inside it while varying the length. */
 const TOKEN_LENGTH = { min: 380, max: 500 } as const;
-const ACCOUNT_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
-const ACCOUNT_ID_CHARS = 28;
 
 /** Issues tokens and answers whether one is valid at the store's clock. */
 export class TokenStore {
@@ -171,7 +174,12 @@ export class TokenStore {
   private entryFor(options: MintOptions): Entry {
     // The emulator is also used from plain JavaScript, where nothing checked these types.
     if (typeof options !== 'object' || options === null) throw new TypeError('mintToken: options must be an object');
-    const { clientId, scopes = ['profile'], expiresIn = 3600, legacyProfileShape = false } = options;
+    const {
+      clientId,
+      scopes = ['profile'],
+      expiresIn = DEFAULT_TOKEN_LIFETIME_S,
+      legacyProfileShape = false,
+    } = options;
     if (typeof clientId !== 'string' || clientId === '')
       throw new TypeError('mintToken: clientId must be a non-empty string');
     if (!Array.isArray(scopes) || !scopes.every((s) => KNOWN_SCOPES.has(s))) {
@@ -184,7 +192,7 @@ export class TokenStore {
     return {
       clientId,
       appId: optionalString(options, 'appId') ?? deriveAppId(clientId),
-      userId: optionalString(options, 'userId') ?? newUserId(),
+      userId: optionalString(options, 'userId') ?? randomAccountId(),
       scopes: Object.freeze([...new Set(scopes)]),
       name: optionalString(options, 'name') ?? SAMPLE_CUSTOMER.name,
       email: optionalString(options, 'email') ?? SAMPLE_CUSTOMER.email,
@@ -225,15 +233,4 @@ function newToken(): string {
       .toString('base64url')
       .slice(0, bodyLength)
   );
-}
-
-function newUserId(): string {
-  let id = '';
-  while (id.length < ACCOUNT_ID_CHARS) {
-    for (const byte of randomBytes(ACCOUNT_ID_CHARS)) {
-      // Rejecting the top of the byte range keeps every character equally likely.
-      if (byte < 252 && id.length < ACCOUNT_ID_CHARS) id += ACCOUNT_ALPHABET[byte % ACCOUNT_ALPHABET.length];
-    }
-  }
-  return `amzn1.account.${id}`;
 }

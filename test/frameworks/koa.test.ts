@@ -7,30 +7,15 @@ import Koa from 'koa';
 import bodyParser from 'koa-bodyparser';
 import { KoaPassport } from 'koa-passport';
 import { createServer, type Server } from 'node:http';
-import request from 'supertest';
-import { LwaError, Strategy } from '../../lib';
-import type { LwaEmulator } from '../../lib/testing';
-import { useEmulator } from '../support/emulator';
+import { LwaError } from '../../lib';
+import { acceptedCases, expectRefused, refusalCases, useEmulator, getMe } from '../support/fixture';
 
-const CLIENT_ID = 'amzn1.application-oa2-client.test';
-
-let emu: LwaEmulator;
-useEmulator((started) => {
-  emu = started;
-});
+const lwa = useEmulator();
 
 let server: Server;
 beforeAll(() => {
   const passport = new KoaPassport();
-  passport.use(
-    new Strategy(
-      { clientID: CLIENT_ID, tokenInfoURL: emu.tokenInfoURL, profileURL: emu.profileURL, cache: false },
-      async (_token, profile) => ({
-        id: profile.id,
-        name: profile.displayName,
-      }),
-    ),
-  );
+  passport.use(lwa.strategy({ cache: false }));
   const app = new Koa();
   app.use(async (ctx, next) => {
     try {
@@ -55,53 +40,19 @@ beforeAll(() => {
   server = createServer(app.callback());
 });
 
-const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
-
-test('a valid token: 200 with the user in ctx.state', async () => {
-  const token = emu.mintToken({ clientId: CLIENT_ID, userId: 'amzn1.account.KOA', name: 'Ann' });
-  const res = await request(server).get('/api/me').set(bearer(token));
-  expect(res.status).toBe(200);
-  expect(res.body).toEqual({ user: { id: 'amzn1.account.KOA', name: 'Ann' } });
+test.each(acceptedCases(lwa))('$name: 200 with the user in ctx.state', async ({ send, user }) => {
+  const res = await send(server, '/api/me');
+  expect([res.status, res.body]).toEqual([200, { user }]);
 });
 
-test('a valid token in a JSON body and in a form body: 200', async () => {
-  const token = emu.mintToken({ clientId: CLIENT_ID });
-  await request(server).post('/api/me').send({ access_token: token }).expect(200);
-  await request(server).post('/api/me').type('form').send({ access_token: token }).expect(200);
-});
-
-test('no token: 401 with the bare challenge', async () => {
-  const res = await request(server).get('/api/me');
-  expect(res.status).toBe(401);
-  expect(res.headers['www-authenticate']).toBe('Bearer realm="Users"');
-});
-
-test('a token Amazon does not know: 401 invalid_token', async () => {
-  const res = await request(server)
-    .get('/api/me')
-    .set(bearer(`Atza|${'q'.repeat(400)}`));
-  expect(res.status).toBe(401);
-  expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="Users", error="invalid_token"/);
-});
-
-test('a token in two places: 400 with the invalid_request challenge', async () => {
-  const token = emu.mintToken({ clientId: CLIENT_ID });
-  const res = await request(server).get('/api/me').query({ access_token: token }).set(bearer(token));
-  expect(res.status).toBe(400);
-  expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="Users", error="invalid_request"/);
-});
-
-test('a token without the profile scope: 403 with the insufficient_scope challenge', async () => {
-  const token = emu.mintToken({ clientId: CLIENT_ID, scopes: [] });
-  const res = await request(server).get('/api/me').set(bearer(token));
-  expect(res.status).toBe(403);
-  expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="Users", error="insufficient_scope"/);
+test.each(refusalCases(lwa))('$name: $status, with its challenge', async ({ send, status, error }) => {
+  expectRefused(await send(server, '/api/me'), status, error);
 });
 
 test('Amazon down: the error middleware answers 502 ERR_LWA_UPSTREAM_STATUS', async () => {
-  emu.fault('tokeninfo', { kind: 'status', status: 500 });
-  const token = emu.mintToken({ clientId: CLIENT_ID });
-  const res = await request(server).get('/api/me').set(bearer(token));
+  lwa.emu.fault('tokeninfo', { kind: 'status', status: 500 });
+  const token = lwa.mint();
+  const res = await getMe(server, token);
   expect(res.status).toBe(502);
   expect(res.body).toEqual({ error: 'ERR_LWA_UPSTREAM_STATUS' });
 });

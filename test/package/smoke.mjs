@@ -8,7 +8,8 @@
 //      and runs what tsc emitted.
 // Each app is Express + Passport + the strategy, pointed at the emulator from
 // `passport-lwa-token/testing`: a minted token must get 200 with the profile's id, a token for
-// another client 401 with the invalid_token challenge.
+// another client 401 with the invalid_token challenge. The JavaScript apps also start the emulator's
+// sign-in flow, whose browser SDK stand-in is a file read at run time: it must be in the tarball.
 //
 // Usage: node test/package/smoke.mjs   (KEEP=1 keeps the temporary projects and prints where)
 import { execFileSync } from 'node:child_process';
@@ -69,6 +70,7 @@ function main() {
       'dist/cjs/cjs-entry.js',
       'dist/esm/index.mjs',
       'dist/esm/testing/index.mjs',
+      'dist/cjs/testing/browser-sdk.js',
     ].filter((p) => !shipped.includes(p));
     if (stray.length || missing.length)
       throw new Error(`tarball contents: stray ${stray.join(', ') || '-'}; missing ${missing.join(', ') || '-'}`);
@@ -102,6 +104,14 @@ function main() {
 
 // The apps. Each prints one line and exits non-zero on any mismatch.
 const CHECK_JS = `
+  const signIn = await LwaEmulator.start({ customers: [{ name: 'Ann', email: 'ann@example.com' }] });
+  try {
+    const sdk = await fetch(signIn.sdkURL);
+    assert.equal(sdk.status, 200);
+    assert.match(await sdk.text(), /window\\.amazon\\.Login = /);
+  } finally {
+    await signIn.close();
+  }
   const clientId = 'amzn1.application-oa2-client.consumer';
   const emu = await LwaEmulator.start();
   const passport = new Passport();

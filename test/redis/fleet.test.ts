@@ -1,0 +1,143 @@
+/**
+ * A fleet: two app processes sharing one real Redis through Keyv's Redis adapter
+ * (`createKeyv` from `@keyv/redis`, the README recipe): `cache.store` across processes (docs/design.md,
+ * Cache and single flight). Runs when redis-server is on PATH; skipped when it is not, except in CI,
+ * where that fails.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { createClient } from '@keyv/redis';
+import type request from 'supertest';
+import type { CacheEvent } from '../../lib';
+import { LwaEmulator } from '../../lib/testing';
+import { CLIENT_ID, describeWith, expectNoSliceOf, getMe, type MeBody } from '../support/fixture';
+import { REDIS_SERVER, startRedis, type RedisServer } from './redis-server';
+
+const ROOT = join(__dirname, '..', '..');
+
+/** One app instance, in its own process. */
+class AppProcess {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly url: string,
+  ) {}
+
+  static async start(env: Record<string, string>): Promise<AppProcess> {
+    const child = fork(join(__dirname, 'fleet-app.ts'), [], {
+      cwd: ROOT,
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const port = await new Promise<number>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`app process exited (${code}) before listening`)));
+      child.once('message', (message: { type?: string; port?: number }) => {
+        if (message.type === 'listening' && typeof message.port === 'number') resolve(message.port);
+        else reject(new Error('unexpected first message from the app process'));
+      });
+    });
+    return new AppProcess(child, `http://127.0.0.1:${port}`);
+  }
+
+  /** The cache events this process has published so far (IPC is ordered: nothing is missed). */
+  events(): Promise<CacheEvent[]> {
+    return new Promise((resolve) => {
+      const onMessage = (message: { type?: string; events?: CacheEvent[] }): void => {
+        if (message.type !== 'events') return;
+        this.child.off('message', onMessage);
+        resolve(message.events ?? []);
+      };
+      this.child.on('message', onMessage);
+      this.child.send({ type: 'events' });
+    });
+  }
+
+  me(token: string): request.Test {
+    return getMe(this.url, token);
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.disconnect();
+    await exited;
+  }
+}
+
+describeWith(REDIS_SERVER, 'a fleet sharing one Redis (Keyv + @keyv/redis)', () => {
+  let redis: RedisServer;
+  let emu: LwaEmulator;
+  let first: AppProcess;
+  let second: AppProcess;
+
+  beforeAll(async () => {
+    [redis, emu] = await Promise.all([startRedis(), LwaEmulator.start()]);
+    const env = { REDIS_URL: redis.url, TOKENINFO_URL: emu.tokenInfoURL, PROFILE_URL: emu.profileURL };
+    [first, second] = await Promise.all([AppProcess.start(env), AppProcess.start(env)]);
+  }, 30_000);
+
+  afterAll(async () => {
+    await Promise.all([first?.stop(), second?.stop()]);
+    await Promise.all([emu?.close(), redis?.stop()]);
+  });
+
+  beforeEach(() => emu.resetCalls());
+
+  test('the second process makes no call to Amazon for a token the first verified', async () => {
+    const token = emu.mintToken({
+      clientId: CLIENT_ID,
+      name: 'Ann',
+      email: 'ann@example.com',
+      scopes: ['profile', 'postal_code'],
+    });
+    const one = await first.me(token).expect(200);
+    expect(emu.calls).toEqual({ tokeninfo: 1, profile: 1 });
+
+    emu.resetCalls();
+    const two = await second.me(token).expect(200);
+    expect(emu.calls).toEqual({ tokeninfo: 0, profile: 0 });
+    expect((two.body as MeBody).user).toEqual((one.body as MeBody).user);
+    expect((two.body as MeBody).authInfo.tokenInfo).toMatchObject({
+      audience: CLIENT_ID,
+      userId: (one.body as MeBody).user.id,
+    });
+    expect(await second.events()).toContainEqual({ type: 'hit', verdict: 'verified' });
+  });
+
+  test('a refusal is shared too: the second process answers 401 without asking Amazon', async () => {
+    const token = emu.mintToken({ clientId: 'amzn1.application-oa2-client.someone-else' });
+    await first.me(token).expect(401);
+    emu.resetCalls();
+    const res = await second.me(token).expect(401);
+    expect(res.headers['www-authenticate']).toMatch(/error="invalid_token"/);
+    expect(emu.calls).toEqual({ tokeninfo: 0, profile: 0 });
+  });
+
+  test('Redis holds hashed keys and JSON values, never the token', async () => {
+    const token = emu.mintToken({ clientId: CLIENT_ID });
+    await first.me(token).expect(200);
+    const client = createClient({ url: redis.url });
+    await client.connect();
+    try {
+      const keys = await client.keys('*');
+      expect(keys.length).toBeGreaterThan(0);
+      for (const key of keys) {
+        expect(key).toMatch(/^lwa:v1:[\w-]{12}:[\w-]{43}$/);
+        const value = (await client.get(key)) ?? '';
+        expect(() => JSON.parse(value) as unknown).not.toThrow();
+        expectNoSliceOf(token, [key, value]);
+      }
+    } finally {
+      await client.quit();
+    }
+  });
+
+  // Last: it stops Redis.
+  test('with Redis gone, requests still succeed (through Amazon) and a store-error is published', async () => {
+    await redis.stop();
+    const token = emu.mintToken({ clientId: CLIENT_ID });
+    await second.me(token).expect(200);
+    expect(emu.calls).toEqual({ tokeninfo: 1, profile: 1 });
+    expect(await second.events()).toContainEqual(expect.objectContaining({ type: 'store-error', operation: 'get' }));
+  });
+});
