@@ -48,6 +48,17 @@ afterEach(() => {
   diagnostics_channel.unsubscribe(CHANNELS.cache, onCacheEvent);
 });
 const types = () => events.map((e) => e.type);
+/** Resolves once a cache event of `type` has been published in this test (a store write is not awaited by the request). */
+const published = (type: CacheEvent['type']): Promise<void> =>
+  new Promise((resolve) => {
+    if (events.some((e) => e.type === type)) return resolve();
+    const onEvent = (event: unknown): void => {
+      if ((event as CacheEvent).type !== type) return;
+      diagnostics_channel.unsubscribe(CHANNELS.cache, onEvent);
+      resolve();
+    };
+    diagnostics_channel.subscribe(CHANNELS.cache, onEvent);
+  });
 
 /** No token, nor any 16-character slice of it, in `text`. */
 function expectNoTokenIn(text: string, token: string): void {
@@ -324,7 +335,8 @@ describe('a store of the app’s (Keyv’s shape)', () => {
 
   test('ttlMs is the earlier of the token’s remaining life and `ttl`; refusals get `refusalTtl`', async () => {
     const store = new RecordingStore();
-    const { app } = appWith(emu, { cache: { store, ttl: 60_000, refusalTtl: 2_000 } });
+    // staleIfError 0: the store is asked to keep an entry only as long as it is fresh.
+    const { app } = appWith(emu, { cache: { store, ttl: 60_000, refusalTtl: 2_000, staleIfError: 0 } });
     await get(app, mint({ expiresIn: 3600 })).expect(200);
     await get(app, mint({ expiresIn: 20 })).expect(200);
     await get(app, mint({ expiresIn: 0 })).expect(401);
@@ -348,7 +360,8 @@ describe('a store of the app’s (Keyv’s shape)', () => {
 
   test('an entry past its time (a store that ignores ttl) is not used, and is deleted', async () => {
     const store = new RecordingStore(false);
-    const { app } = appWith(emu, { cache: { store, ttl: 5_000 } });
+    // staleIfError 0: past `ttl` the entry is past all use (with it, it would be kept as a fallback).
+    const { app } = appWith(emu, { cache: { store, ttl: 5_000, staleIfError: 0 } });
     const token = mint();
     await get(app, token).expect(200);
     advance(6_000);
@@ -364,7 +377,8 @@ describe('a store of the app’s (Keyv’s shape)', () => {
     ['an unknown refusal reason', { v: 1, until: Number.MAX_SAFE_INTEGER, verdict: 'refused', reason: 'user_refused' }],
   ])('an entry it cannot read (%s) is a miss, and is deleted', async (_name, bad) => {
     const store = new RecordingStore();
-    const { app } = appWith(emu, { cache: { store } });
+    // localTtl 0: every request reads the store (else the local layer would answer the second).
+    const { app } = appWith(emu, { cache: { store, localTtl: 0 } });
     const token = mint();
     await get(app, token).expect(200);
     const [{ key, value }] = store.ops('set');
@@ -409,6 +423,7 @@ describe('a store of the app’s (Keyv’s shape)', () => {
       const token = mint();
       await get(app, token).expect(200);
       expect(calls()).toEqual({ tokeninfo: 1, profile: 1 });
+      await published('store-error'); // the write is not awaited by the request
       const errors = events.filter((e) => e.type === 'store-error');
       expect(errors).toEqual([{ type: 'store-error', operation: op, reason, durationMs: expect.any(Number) }]);
       expect(JSON.stringify(events)).not.toMatch(/secret|redis:|lwa:/);
@@ -462,7 +477,6 @@ describe('the `cache` option', () => {
     ['ttl 0', { ttl: 0 }, 'cache.ttl'],
     ['negative refusalTtl', { refusalTtl: -1 }, 'cache.refusalTtl'],
     ['a store without delete', { store: { get: store.get, set: store.set } }, 'cache.store'],
-    ['max with a store', { store, max: 10 }, 'cache.max'],
     ['storeTimeout 0', { store, storeTimeout: 0 }, 'cache.storeTimeout'],
   ])('%s throws a TypeError naming it', (_name, cache, option) => {
     expect(make(cache)).toThrow(TypeError);
@@ -475,6 +489,7 @@ describe('the `cache` option', () => {
     ['settings', { max: 1, ttl: 1, refusalTtl: 0 }],
     ['a store', store],
     ['a store with settings', { store, ttl: 60_000, refusalTtl: 0, storeTimeout: 20 }],
+    ['max with a store (it bounds the local layer)', { store, max: 10 }],
   ])('accepts %s', (_name, cache) => {
     expect(make(cache)).not.toThrow();
   });
