@@ -12,6 +12,7 @@
  */
 import diagnostics_channel from 'node:diagnostics_channel';
 import type { AddressInfo } from 'node:net';
+import { constants, PerformanceObserver, type NodeGCPerformanceDetail } from 'node:perf_hooks';
 import { createKeyv } from '@keyv/redis';
 import express from 'express';
 import passport from 'passport';
@@ -31,6 +32,18 @@ diagnostics_channel.subscribe(CHANNELS.circuit, (event) => {
   circuitEvents.push({ ...(event as CircuitEvent), at: Date.now() });
 });
 
+// The live heap, read right after each full (major) GC V8 runs by itself: what the app holds on to,
+// without forcing a GC (which would stall the app and distort the latencies being measured).
+let liveHeapMax = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    const detail = (entry as { detail?: NodeGCPerformanceDetail }).detail;
+    if (detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
+      liveHeapMax = Math.max(liveHeapMax, process.memoryUsage().heapUsed);
+    }
+  }
+}).observe({ entryTypes: ['gc'] });
+
 const options = JSON.parse(env('DRILL_OPTIONS') || '{}') as Partial<StrategyOptions>;
 let cache = options.cache;
 if (env('REDIS_URL')) {
@@ -43,16 +56,19 @@ const strategy = new Strategy(
   async (_token, profile) => ({ id: profile.id }),
 );
 
+/** What the strategy made the requests marked `x-drill-watch: 1` wait (ms), for the drill's watched user. */
+const watched: number[] = [];
 let windowMax = 0;
 let overallMax = 0;
 let answered = 0;
 const pp = new passport.Passport();
 pp.use(strategy);
 const app = express();
-const timed: express.RequestHandler = (_req, res, next) => {
+const timed: express.RequestHandler = (req, res, next) => {
   const started = performance.now();
   res.once('finish', () => {
     const waited = performance.now() - started;
+    if (req.headers['x-drill-watch'] === '1') watched.push(waited);
     answered += 1;
     if (waited > windowMax) windowMax = waited;
     if (waited > overallMax) overallMax = waited;
@@ -84,7 +100,12 @@ serve(async (type, args) => {
         circuitEvents,
         answered,
         maxWaitMs: overallMax,
+        watched: args.watched === true ? watched.splice(0) : [],
+        liveHeapMax,
       };
+    case 'reset-live-heap':
+      liveHeapMax = 0;
+      return null;
     case 'window': {
       const max = windowMax;
       windowMax = 0;

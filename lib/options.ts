@@ -88,10 +88,10 @@ export interface StrategyOptionsBase<TRequest = IncomingMessage> {
    * (5xx, 429, timeout, connection error, unusable answer; never a refusal), verifications that
    * need Amazon fail at once with a 503 `LwaCircuitOpenError` (or are served stale) for `cooldown`
    * milliseconds; then one probe goes through, and its success closes the circuit. State changes
-   * are published on `passport-lwa-token:circuit`. `false` turns it off. Default
-   * `{ threshold: 5, cooldown: 10000 }`.
+   * are published on `passport-lwa-token:circuit`. `false` turns it off; `true` is the default.
+   * Default `{ threshold: 5, cooldown: 10000 }`.
    */
-  circuitBreaker?: false | CircuitBreakerOptions;
+  circuitBreaker?: boolean | CircuitBreakerOptions;
   /**
    * The verification cache: Amazon's answer for a token (tokeninfo + profile, or a refusal) is
    * kept, keyed by the token's SHA-256, so a token's later requests cost no call to Amazon; `verify`
@@ -331,7 +331,7 @@ function resolveCircuitBreaker(value: unknown): CircuitSettings | false {
   if (value === false) return false;
   if (value === undefined || value === true) return CIRCUIT_DEFAULTS;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    fail('circuitBreaker', '`false` or `{ threshold, cooldown }`');
+    fail('circuitBreaker', 'a boolean or `{ threshold, cooldown }`');
   }
   const c = value as Record<string, unknown>;
   rejectUnknown(c, CIRCUIT_OPTIONS, 'circuitBreaker.');

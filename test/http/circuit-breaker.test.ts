@@ -185,7 +185,7 @@ describe('the option', () => {
   });
 
   test.each([
-    ['true is not a setting', 'yes', 'circuitBreaker'],
+    ['a string', 'yes', 'circuitBreaker'],
     ['an unknown setting', { threshhold: 3 }, 'circuitBreaker.threshhold'],
     ['threshold 0', { threshold: 0 }, 'circuitBreaker.threshold'],
     ['threshold over 1000', { threshold: 1001 }, 'circuitBreaker.threshold'],
