@@ -136,7 +136,8 @@ export class CachedVerifier implements TokenVerifier {
   /** Keeps Amazon's fresh verdict: locally (capped at `localTtl` with a store) and in the store. */
   private remember(key: string, verdict: Verification): void {
     if (this.options === false) return;
-    const remembered = rememberFor(verdict, this.now(), this.options);
+    const now = this.now();
+    const remembered = rememberFor(verdict, now, this.options);
     if (remembered === undefined) {
       // Not worth keeping (a refusal with refusalTtl 0, a token about to expire); but whatever was
       // kept for the key before (a verified verdict, now refused) must not outlive this answer.
@@ -146,8 +147,9 @@ export class CachedVerifier implements TokenVerifier {
     }
     this.keepLocally(key, remembered);
     // Not awaited: the answer is known, and the write must not add to the request's wait. The
-    // guard bounds it, and a failure is a `store-error` event, never an error.
-    if (this.store) void this.store.set(key, remembered);
+    // guard bounds it, and a failure is a `store-error` event, never an error. The store keeps it
+    // as long as it may serve: fresh, then stale.
+    if (this.store) void this.store.set(key, remembered, remembered.staleUntil - now);
   }
 
   private keepLocally(key: string, remembered: Remembered): void {

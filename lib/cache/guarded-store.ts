@@ -35,10 +35,10 @@ export class GuardedStoreCache {
     return remembered;
   }
 
-  /** Writes the entry, asking the store to keep it until its `staleUntil`. Never rejects. */
-  async set(key: string, remembered: Remembered): Promise<void> {
-    const ttlMs = Math.max(1, Math.floor(remembered.staleUntil - this.now()));
-    await this.call('set', () => this.store.set(key, encodeEntry(remembered), ttlMs));
+  /** Writes the entry, asking the store to keep it `ttlMs` (until its `staleUntil`). Never rejects. */
+  async set(key: string, remembered: Remembered, ttlMs: number): Promise<void> {
+    const keep = Math.max(1, Math.floor(ttlMs));
+    await this.call('set', () => this.store.set(key, encodeEntry(remembered), keep));
   }
 
   /** Removes the entry. Never rejects. */
