@@ -5,6 +5,7 @@
  *   npm run drill              # full size: a 30 s Amazon hang, 50,000 junk tokens, Redis down 20 s
  *   npm run drill -- --short   # the CI run: every scenario scaled down, about a minute in all
  *   npm run drill -- --only flood   # one scenario: hang, flood or redis
+ *   DRILL_DEBUG=1 npm run drill     # also prints the slowest answers of the latency checks
  *
  * Processes: this one is the load generator (undici pools, every answer timed); the LWA emulator
  * runs in a child (bench/emulator-process.ts), the app under test in another (Express 5, one
