@@ -79,8 +79,16 @@ function runApp(): void {
   app.use(express.json());
   const strategies: Strategy[] = [];
   for (const [route, urls] of Object.entries(upstreams)) {
+    // A faulted route's upstream fails on every call: its circuit breaker would open and answer
+    // 503 ERR_LWA_CIRCUIT_OPEN instead of the fault's own outcome, which is what the soak checks.
+    // The breaker has its own run: `npm run drill`.
     const strategy = new Strategy(
-      { clientID: CLIENT_ID, ...urls, ...(route === 'hang' ? { timeout: HANG_TIMEOUT_MS } : {}) },
+      {
+        clientID: CLIENT_ID,
+        ...urls,
+        ...(route === 'hang' ? { timeout: HANG_TIMEOUT_MS } : {}),
+        ...(route === 'ok' ? {} : { circuitBreaker: false as const }),
+      },
       async (_token, profile) => ({ id: profile.id }),
     );
     strategies.push(strategy);

@@ -1,7 +1,16 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import { LwaError, LwaRateLimitError, LwaTimeoutError, LwaUpstreamError, type LwaEndpoint } from './errors';
 import { publishUpstream } from './events';
-import { DEFAULT_CONNECTIONS, DEFAULT_RETRIES, KEEP_ALIVE_TIMEOUT_MS, MAX_BODY_BYTES } from './defaults';
+import { Deadline } from './deadline';
+import {
+  DEFAULT_CONNECTIONS,
+  DEFAULT_RETRIES,
+  DISCARD_GRACE_MS,
+  KEEP_ALIVE_TIMEOUT_MS,
+  MAX_BODY_BYTES,
+  MAX_JSON_DEPTH,
+} from './defaults';
+import { nestsDeeperThan } from './json-depth';
 import { BodyEncodingError, BodyTooLargeError, discardBody, readBody } from './read-body';
 import { DEFAULT_TIMING, retryDelay, type RetryTiming } from './retry';
 import { VERSION } from './version';
@@ -18,7 +27,7 @@ export type AmazonAnswer =
 interface AmazonClientConfig {
   readonly tokenInfoURL: string;
   readonly profileURL: string;
-  /** Milliseconds for one call, its retries included. */
+  /** Milliseconds for one call, its retries included, when the caller passes no {@link Deadline}. */
   readonly timeout: number;
   /** Retries after a connection error, a 5xx or a 429. Default 1. */
   readonly retries?: number;
@@ -68,66 +77,89 @@ export class AmazonClient {
     if (this.ownsDispatcher) await this.dispatcher.close();
   }
 
-  /** `GET /auth/o2/tokeninfo?access_token=…`: who the token was issued to. */
-  tokenInfo(token: string): Promise<AmazonAnswer> {
-    return this.get('tokeninfo', this.tokenInfoBase + encodeURIComponent(token), BASE_HEADERS);
+  /**
+   * `GET /auth/o2/tokeninfo?access_token=…`: who the token was issued to. Bounded by `deadline`
+   * (the verification's), or by a `timeout` of its own when none is given.
+   */
+  tokenInfo(token: string, deadline?: Deadline): Promise<AmazonAnswer> {
+    return this.get('tokeninfo', this.tokenInfoBase + encodeURIComponent(token), BASE_HEADERS, deadline);
   }
 
-  /** `GET /user/profile` with the token as a bearer credential. */
-  profile(token: string): Promise<AmazonAnswer> {
-    return this.get('profile', this.profileURL, { ...BASE_HEADERS, authorization: `Bearer ${token}` });
+  /** `GET /user/profile` with the token as a bearer credential; bounded as {@link tokenInfo} is. */
+  profile(token: string, deadline?: Deadline): Promise<AmazonAnswer> {
+    return this.get('profile', this.profileURL, { ...BASE_HEADERS, authorization: `Bearer ${token}` }, deadline);
   }
 
   /**
-   * One call: attempts until an answer, a final error, the last retry or the deadline. The one
-   * AbortController bounds every attempt and every wait, so `timeout` holds for the whole call.
+   * One call: attempts until an answer, a final error, the last retry or the deadline. The deadline
+   * bounds every attempt (the wait for a free connection included) and every backoff.
    */
-  private async get(endpoint: LwaEndpoint, url: string, headers: Record<string, string>): Promise<AmazonAnswer> {
-    const { now, random, sleep } = this.timing;
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.timeout);
-    const deadline = now() + this.timeout;
+  private async get(
+    endpoint: LwaEndpoint,
+    url: string,
+    headers: Record<string, string>,
+    given: Deadline | undefined,
+  ): Promise<AmazonAnswer> {
+    const deadline = given ?? new Deadline(this.timeout, this.timing.now);
     try {
-      for (let attempt = 1; ; attempt++) {
-        const started = now();
-        let status: number | undefined;
-        try {
-          const res = await request(url, {
-            method: 'GET',
-            headers,
-            dispatcher: this.dispatcher,
-            signal: controller.signal,
-          });
-          status = res.statusCode;
-          const answer = await interpret(endpoint, res);
-          publishUpstream({ endpoint, attempt, status, durationMs: now() - started });
-          return answer;
-        } catch (err) {
-          const error = this.asLwaError(endpoint, err, controller.signal.aborted);
-          publishUpstream({
-            endpoint,
-            attempt,
-            ...(status === undefined ? {} : { status }),
-            code: error.code,
-            durationMs: now() - started,
-          });
-          const wait = retryDelay(error, attempt, this.retries, deadline - now(), this.timeout, random);
-          if (wait === undefined) throw error;
-          try {
-            await sleep(wait, controller.signal);
-          } catch {
-            throw new LwaTimeoutError(endpoint, this.timeout);
-          }
-          if (controller.signal.aborted) throw new LwaTimeoutError(endpoint, this.timeout);
-        }
-      }
+      return await this.attempts(endpoint, url, headers, deadline);
     } finally {
-      clearTimeout(timer);
+      if (given === undefined) deadline.dispose();
     }
   }
 
-  private asLwaError(endpoint: LwaEndpoint, err: unknown, timedOut: boolean): LwaError {
-    if (timedOut) return new LwaTimeoutError(endpoint, this.timeout);
+  private async attempts(
+    endpoint: LwaEndpoint,
+    url: string,
+    headers: Record<string, string>,
+    deadline: Deadline,
+  ): Promise<AmazonAnswer> {
+    const { now, random, sleep } = this.timing;
+    const timeout = deadline.timeoutMs;
+    const timedOut = (): LwaTimeoutError => new LwaTimeoutError(endpoint, timeout);
+    for (let attempt = 1; ; attempt++) {
+      if (deadline.expired) throw timedOut();
+      const started = now();
+      const seen: { status?: number } = {};
+      try {
+        const answer = await deadline.race(this.attempt(endpoint, url, headers, deadline.signal, seen), timedOut);
+        publishUpstream({ endpoint, attempt, status: seen.status!, durationMs: now() - started });
+        return answer;
+      } catch (err) {
+        const error = this.asLwaError(endpoint, err, deadline.expired, timeout);
+        publishUpstream({
+          endpoint,
+          attempt,
+          ...(seen.status === undefined ? {} : { status: seen.status }),
+          code: error.code,
+          durationMs: now() - started,
+        });
+        const wait = retryDelay(error, attempt, this.retries, deadline.remaining(), timeout, random);
+        if (wait === undefined) throw error;
+        try {
+          await sleep(wait, deadline.signal);
+        } catch {
+          throw timedOut();
+        }
+      }
+    }
+  }
+
+  /** One request and its answer; `seen.status` is set as soon as the status line arrives. */
+  private async attempt(
+    endpoint: LwaEndpoint,
+    url: string,
+    headers: Record<string, string>,
+    signal: AbortSignal,
+    seen: { status?: number },
+  ): Promise<AmazonAnswer> {
+    const res = await request(url, { method: 'GET', headers, dispatcher: this.dispatcher, signal });
+    seen.status = res.statusCode;
+    return interpret(endpoint, res);
+  }
+
+  private asLwaError(endpoint: LwaEndpoint, err: unknown, timedOut: boolean, timeout: number): LwaError {
+    if (timedOut) return new LwaTimeoutError(endpoint, timeout);
     if (err instanceof LwaError) return err;
     // undici's own error carries the request; keep only its code, never the URL with the token.
     return new LwaUpstreamError('ERR_LWA_UPSTREAM_CONNECTION', endpoint, `connection failed (${errorCode(err)})`);
@@ -138,14 +170,14 @@ export class AmazonClient {
 async function interpret(endpoint: LwaEndpoint, res: Dispatcher.ResponseData): Promise<AmazonAnswer> {
   const { statusCode: status, headers, body } = res;
   if (status === 429) {
-    discardBody(body);
+    discardBody(body, DISCARD_GRACE_MS);
     throw new LwaRateLimitError(endpoint, retryAfterSeconds(headers['retry-after']));
   }
   if (REFUSAL_STATUSES.has(status)) {
     // Amazon's refusals are JSON. An HTML 403 is a proxy or a firewall talking, not Amazon judging
     // the token: answering it with 401 would log every user out.
     if (!isJson(headers['content-type'])) {
-      discardBody(body);
+      discardBody(body, DISCARD_GRACE_MS);
       throw new LwaUpstreamError(
         'ERR_LWA_RESPONSE_CONTENT_TYPE',
         endpoint,
@@ -157,12 +189,12 @@ async function interpret(endpoint: LwaEndpoint, res: Dispatcher.ResponseData): P
     return { kind: 'refusal', status, error: await errorKey(body, headers) };
   }
   if (status !== 200) {
-    discardBody(body);
+    discardBody(body, DISCARD_GRACE_MS);
     const wait = status >= 500 ? retryAfterSeconds(headers['retry-after']) : undefined;
     throw new LwaUpstreamError('ERR_LWA_UPSTREAM_STATUS', endpoint, `unexpected HTTP status ${status}`, status, wait);
   }
   if (!isJson(headers['content-type'])) {
-    discardBody(body);
+    discardBody(body, DISCARD_GRACE_MS);
     throw new LwaUpstreamError('ERR_LWA_RESPONSE_CONTENT_TYPE', endpoint, 'answer is not application/json', status);
   }
   let raw: string;
@@ -190,6 +222,16 @@ async function interpret(endpoint: LwaEndpoint, res: Dispatcher.ResponseData): P
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new LwaUpstreamError('ERR_LWA_RESPONSE_SHAPE', endpoint, 'answer is not a JSON object', status);
+  }
+  // Amazon's answers are flat; thousands of nested arrays within the size cap are someone else, and
+  // would overflow the stack of whatever walks them later (freezing, logging, JSON.stringify).
+  if (nestsDeeperThan(json, MAX_JSON_DEPTH)) {
+    throw new LwaUpstreamError(
+      'ERR_LWA_RESPONSE_SHAPE',
+      endpoint,
+      `answer nests deeper than ${MAX_JSON_DEPTH} levels`,
+      status,
+    );
   }
   const record = json as Record<string, unknown>;
   if (Object.hasOwn(record, 'error')) {

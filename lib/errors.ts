@@ -28,7 +28,9 @@ export type LwaErrorCode =
   | 'ERR_LWA_RESPONSE_TOO_LARGE'
   | 'ERR_LWA_RESPONSE_SHAPE'
   | 'ERR_LWA_RATE_LIMITED'
-  | 'ERR_LWA_TIMEOUT';
+  | 'ERR_LWA_TIMEOUT'
+  | 'ERR_LWA_OVERLOADED'
+  | 'ERR_LWA_CIRCUIT_OPEN';
 
 /**
  * Base class of every error the strategy passes to `error()`.
@@ -46,10 +48,13 @@ export abstract class LwaError extends Error {
   abstract readonly code: LwaErrorCode;
   /** HTTP status the app should answer with (502, 503 or 504). */
   abstract readonly status: number;
-  /** The Amazon endpoint involved. */
-  readonly endpoint: LwaEndpoint;
+  /**
+   * The Amazon endpoint involved; `undefined` when the strategy did not call Amazon at all
+   * ({@link LwaOverloadedError}, {@link LwaCircuitOpenError}).
+   */
+  readonly endpoint: LwaEndpoint | undefined;
 
-  protected constructor(message: string, endpoint: LwaEndpoint) {
+  protected constructor(message: string, endpoint: LwaEndpoint | undefined) {
     super(message);
     this.endpoint = endpoint;
   }
@@ -77,7 +82,11 @@ export abstract class LwaError extends Error {
  * ```
  */
 export class LwaUpstreamError extends LwaError {
-  override readonly code: Exclude<LwaErrorCode, 'ERR_LWA_RATE_LIMITED' | 'ERR_LWA_TIMEOUT'>;
+  declare readonly endpoint: LwaEndpoint;
+  override readonly code: Exclude<
+    LwaErrorCode,
+    'ERR_LWA_RATE_LIMITED' | 'ERR_LWA_TIMEOUT' | 'ERR_LWA_OVERLOADED' | 'ERR_LWA_CIRCUIT_OPEN'
+  >;
   override readonly status = 502;
   /** Amazon's HTTP status, when there was one. */
   readonly upstreamStatus: number | undefined;
@@ -108,6 +117,7 @@ export class LwaUpstreamError extends LwaError {
  * ```
  */
 export class LwaRateLimitError extends LwaError {
+  declare readonly endpoint: LwaEndpoint;
   override readonly code = 'ERR_LWA_RATE_LIMITED';
   override readonly status = 503;
   /** Seconds Amazon asked us to wait, when it said. */
@@ -121,7 +131,9 @@ export class LwaRateLimitError extends LwaError {
 }
 
 /**
- * Amazon did not answer within `timeout` milliseconds. Answered as 504 Gateway Timeout.
+ * Amazon did not answer within `timeout` milliseconds, counted from the start of the verification:
+ * waiting for a free connection, every attempt and every backoff included. Answered as 504 Gateway
+ * Timeout.
  *
  * @example
  * ```ts
@@ -129,6 +141,7 @@ export class LwaRateLimitError extends LwaError {
  * ```
  */
 export class LwaTimeoutError extends LwaError {
+  declare readonly endpoint: LwaEndpoint;
   override readonly code = 'ERR_LWA_TIMEOUT';
   override readonly status = 504;
 
@@ -136,4 +149,58 @@ export class LwaTimeoutError extends LwaError {
     super(`Login with Amazon ${endpoint}: no answer within ${timeoutMs} ms`, endpoint);
     this.name = 'LwaTimeoutError';
   }
+}
+
+/**
+ * Too many verifications are already waiting on Amazon (`maxPending`): this one was refused at once,
+ * without a call, so that a flood of new tokens cannot grow the heap or the queue without bound.
+ * Answered as 503 Service Unavailable. Requests that join a verification of the same token already
+ * in flight, and tokens the cache knows, are not affected.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof LwaOverloadedError) res.set('Retry-After', '1');
+ * ```
+ */
+export class LwaOverloadedError extends LwaError {
+  override readonly code = 'ERR_LWA_OVERLOADED';
+  override readonly status = 503;
+
+  constructor(maxPending: number) {
+    super(`Login with Amazon: ${maxPending} verifications already waiting on Amazon (maxPending)`, undefined);
+    this.name = 'LwaOverloadedError';
+  }
+}
+
+/**
+ * The circuit breaker is open: the last verifications all ended in an outage, so this one failed at
+ * once, without calling Amazon, until the `cooldown` lets a probe through. Answered as 503 Service
+ * Unavailable. A token whose verified verdict the cache still holds within `cache.staleIfError` is
+ * served from it instead.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof LwaCircuitOpenError) res.set('Retry-After', String(err.retryAfterSeconds ?? 1));
+ * ```
+ */
+export class LwaCircuitOpenError extends LwaError {
+  override readonly code = 'ERR_LWA_CIRCUIT_OPEN';
+  override readonly status = 503;
+  /** Seconds until a probe may go through (rounded up); `undefined` while a probe is in flight. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(retryAfterSeconds?: number) {
+    super('Login with Amazon: circuit open after repeated outages; not calling Amazon', undefined);
+    this.name = 'LwaCircuitOpenError';
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/**
+ * Whether an error is Amazon failing (an outage): a 5xx or other unusable answer, a connection
+ * error, a 429, a timeout. Only these count towards the circuit breaker and allow a stale verdict;
+ * Amazon's refusals are answers, not outages, and never reach here as errors.
+ */
+export function isOutage(error: unknown): error is LwaUpstreamError | LwaRateLimitError | LwaTimeoutError {
+  return error instanceof LwaUpstreamError || error instanceof LwaRateLimitError || error instanceof LwaTimeoutError;
 }

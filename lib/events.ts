@@ -17,6 +17,7 @@ export const CHANNELS = Object.freeze({
   upstream: 'passport-lwa-token:upstream',
   outcome: 'passport-lwa-token:outcome',
   cache: 'passport-lwa-token:cache',
+  circuit: 'passport-lwa-token:circuit',
 } as const);
 
 /**
@@ -62,7 +63,10 @@ export interface OutcomeEvent {
 /**
  * One verification-cache lookup, or a store failure. Every token the strategy verifies produces
  * exactly one of `hit`, `miss` or `shared`; a `store-error` comes on top, whenever a call to the
- * cache store failed or overran its time limit (the request then went on as if there were no cache).
+ * cache store failed or overran its time limit (the request then went on as if there were no cache);
+ * a `stale` comes on top of a `miss` when asking Amazon ended in an outage (or was not tried: circuit
+ * open, too many pending) and a verified verdict past its `ttl` but within `cache.staleIfError` was
+ * used instead (`req.authInfo.tokenInfo.stale` is then `true`).
  * @example
  * ```ts
  * diagnostics_channel.subscribe(CHANNELS.cache, (message) => {
@@ -80,6 +84,8 @@ export type CacheEvent =
   | { readonly type: 'miss' }
   /** Joined a verification of the same token already in flight (single flight). */
   | { readonly type: 'shared' }
+  /** Amazon was unavailable; a verified verdict within `cache.staleIfError` answered instead. */
+  | { readonly type: 'stale' }
   | {
       readonly type: 'store-error';
       readonly operation: 'get' | 'set' | 'delete';
@@ -88,9 +94,29 @@ export type CacheEvent =
       readonly durationMs: number;
     };
 
+/**
+ * The circuit breaker changed state (the `circuitBreaker` option). `open`: verifications that need
+ * Amazon fail at once (`ERR_LWA_CIRCUIT_OPEN`) or are served stale; `half-open`: the cooldown is
+ * over and one probe is calling Amazon; `closed`: the probe succeeded (an answer or a refusal).
+ * @example
+ * ```ts
+ * diagnostics_channel.subscribe(CHANNELS.circuit, (message) => {
+ *   const e = message as CircuitEvent;
+ *   if (e.state === 'open') log.error(`Login with Amazon unavailable (${e.code}); failing fast`);
+ * });
+ * ```
+ */
+export interface CircuitEvent {
+  readonly state: 'closed' | 'open' | 'half-open';
+  readonly previous: 'closed' | 'open' | 'half-open';
+  /** With `open`: the outage that opened it (the last of `threshold` in a row, or the failed probe). */
+  readonly code?: LwaErrorCode;
+}
+
 const upstream = diagnostics_channel.channel(CHANNELS.upstream);
 const outcome = diagnostics_channel.channel(CHANNELS.outcome);
 const cache = diagnostics_channel.channel(CHANNELS.cache);
+const circuit = diagnostics_channel.channel(CHANNELS.circuit);
 
 export function publishUpstream(event: UpstreamEvent): void {
   if (upstream.hasSubscribers) upstream.publish(event);
@@ -102,4 +128,8 @@ export function publishOutcome(event: OutcomeEvent): void {
 
 export function publishCache(event: CacheEvent): void {
   if (cache.hasSubscribers) cache.publish(event);
+}
+
+export function publishCircuit(event: CircuitEvent): void {
+  if (circuit.hasSubscribers) circuit.publish(event);
 }

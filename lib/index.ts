@@ -1,8 +1,8 @@
 export { Strategy, type AmazonAuthInfo } from './strategy';
 export type { StrategyOptions, StrategyOptionsWithRequest, StrategyOptionsBase, LwaRegion } from './options';
-export type { CacheOptions } from './options';
+export type { CacheOptions, CircuitBreakerOptions } from './options';
 export type { CacheStore, CacheEntry } from './cache/entry';
-export { CHANNELS, type CacheEvent, type UpstreamEvent, type OutcomeEvent } from './events';
+export { CHANNELS, type CacheEvent, type UpstreamEvent, type OutcomeEvent, type CircuitEvent } from './events';
 export type { AmazonProfile } from './profile';
 export type { TokenInfo } from './token-info';
 // Types `req.authInfo.tokenInfo` for Express apps (a global augmentation: nothing at run time).
@@ -15,6 +15,8 @@ export {
   LwaUpstreamError,
   LwaRateLimitError,
   LwaTimeoutError,
+  LwaOverloadedError,
+  LwaCircuitOpenError,
   type LwaErrorCode,
   type LwaEndpoint,
 } from './errors';

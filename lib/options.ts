@@ -2,12 +2,16 @@ import type { IncomingMessage } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { ResolvedCacheOptions } from './cache/cached-verifier';
 import type { CacheStore } from './cache/entry';
+import type { CircuitSettings } from './circuit-breaker';
 import {
   CACHE_DEFAULTS,
+  CIRCUIT_DEFAULTS,
   DEFAULT_ACCESS_TOKEN_FIELD,
+  DEFAULT_MAX_PENDING,
   DEFAULT_REALM,
   DEFAULT_RETRIES,
   DEFAULT_TIMEOUT_MS,
+  MAX_CIRCUIT_THRESHOLD,
   MAX_RETRIES,
   MAX_TIMER_MS,
 } from './defaults';
@@ -58,7 +62,11 @@ export interface StrategyOptionsBase<TRequest = IncomingMessage> {
   extractToken?: (req: TRequest) => string | undefined;
   /** `realm` of the `WWW-Authenticate` challenge. Default `'Users'`. */
   realm?: string;
-  /** Milliseconds allowed for each call to Amazon, its retries included. Default 5000. */
+  /**
+   * Milliseconds one verification may take, everything it waits for included: the cache store, a
+   * free connection to Amazon, both calls, every retry and backoff. The strategy answers by then
+   * (a 504 `LwaTimeoutError` at worst), whatever Amazon does. Default 5000.
+   */
   timeout?: number;
   /**
    * How many times a call to Amazon is tried again after a connection error, a 5xx or a 429 (never
@@ -69,11 +77,27 @@ export interface StrategyOptionsBase<TRequest = IncomingMessage> {
   /** An undici `Dispatcher` (ProxyAgent, custom Agent, MockAgent). Default: a keep-alive pool of the strategy's own. */
   dispatcher?: Dispatcher;
   /**
+   * Verifications that may wait on Amazon at once. Past it, a token that needs Amazon is refused at
+   * once with a 503 `LwaOverloadedError` (no call; a stale verdict serves it if the cache has one).
+   * Requests that join a verification of the same token already in flight do not count, nor do
+   * cache hits. A whole number from 1. Default 64 (the pool's 64 connections, two calls each).
+   */
+  maxPending?: number;
+  /**
+   * Fails fast while Amazon is down: after `threshold` verifications in a row ended in an outage
+   * (5xx, 429, timeout, connection error, unusable answer; never a refusal), verifications that
+   * need Amazon fail at once with a 503 `LwaCircuitOpenError` (or are served stale) for `cooldown`
+   * milliseconds; then one probe goes through, and its success closes the circuit. State changes
+   * are published on `passport-lwa-token:circuit`. `false` turns it off; `true` is the default.
+   * Default `{ threshold: 5, cooldown: 10000 }`.
+   */
+  circuitBreaker?: boolean | CircuitBreakerOptions;
+  /**
    * The verification cache: Amazon's answer for a token (tokeninfo + profile, or a refusal) is
    * kept, keyed by the token's SHA-256, so a token's later requests cost no call to Amazon; `verify`
    * still runs on every request. `false` turns it off; a {@link CacheStore} (a `Keyv` instance, say)
-   * shares it between processes; {@link CacheOptions} tunes it. Default: on, in memory,
-   * `{ max: 10000, ttl: 300000, refusalTtl: 10000 }`.
+   * shares it between processes (with a small in-process layer in front); {@link CacheOptions} tunes
+   * it. Default: on, in memory, `{ max: 10000, ttl: 300000, refusalTtl: 10000, staleIfError: 900000 }`.
    */
   cache?: boolean | CacheOptions | CacheStore;
 }
@@ -88,7 +112,11 @@ export interface StrategyOptionsBase<TRequest = IncomingMessage> {
  * ```
  */
 export interface CacheOptions {
-  /** Tokens kept by the built-in in-memory LRU, least recently used dropped first. Default 10000. Not with `store`. */
+  /**
+   * Verified tokens kept in this process, least recently used dropped first: the whole cache, or,
+   * with `store`, the local layer in front of it. Refusals are kept apart, in an LRU of their own
+   * (at most 1000, or `max` if smaller), so junk tokens never push out verified users. Default 10000.
+   */
   max?: number;
   /** Milliseconds a verified token is kept at most; never past the token's own expiry. Default 300000 (5 minutes). */
   ttl?: number;
@@ -101,6 +129,36 @@ export interface CacheOptions {
    * request goes to Amazon) and left alone for 5 seconds, with a `store-error` event. Default 100.
    */
   storeTimeout?: number;
+  /**
+   * Milliseconds past `ttl` that a verified verdict is still kept, to stand in for Amazon when it is
+   * down: if verifying a token ends in an outage (or the circuit is open, or too many are pending),
+   * the kept verdict is used, `req.authInfo.tokenInfo.stale` is `true` and a `stale` cache event is
+   * published. Never a refusal, never past the token's own expiry. The price: a token revoked during
+   * an outage stays usable until Amazon answers again, at most `staleIfError` past `ttl`. `0` turns
+   * it off. Default 900000 (15 minutes).
+   */
+  staleIfError?: number;
+  /**
+   * With `store`: milliseconds a verdict stays fresh in the small in-process layer in front of the
+   * store (never past the store entry's own freshness or the token's expiry), so that with the store
+   * down a user costs at most one verification per `localTtl`. `0`: no local layer (every request
+   * reads the store). Unused without a store. Default 30000.
+   */
+  localTtl?: number;
+}
+
+/**
+ * Settings of the circuit breaker (the `circuitBreaker` option).
+ * @example
+ * ```ts
+ * new Strategy({ clientID, circuitBreaker: { threshold: 10, cooldown: 30_000 } }, verify);
+ * ```
+ */
+export interface CircuitBreakerOptions {
+  /** Verifications in a row ending in an outage that open the circuit. A whole number from 1 to 1000. Default 5. */
+  threshold?: number;
+  /** Milliseconds the circuit stays open before one probe goes through. Default 10000. */
+  cooldown?: number;
 }
 
 /**
@@ -140,6 +198,8 @@ export interface ResolvedOptions {
   readonly timeout: number;
   readonly retries: number;
   readonly dispatcher: Dispatcher | undefined;
+  readonly maxPending: number;
+  readonly circuitBreaker: CircuitSettings | false;
   readonly cache: ResolvedCacheOptions;
 }
 
@@ -158,6 +218,8 @@ const KNOWN_OPTIONS = new Set([
   'timeout',
   'retries',
   'dispatcher',
+  'maxPending',
+  'circuitBreaker',
   'cache',
 ]);
 
@@ -190,7 +252,8 @@ function httpURL(option: string, value: unknown): string {
   return url.href;
 }
 
-const CACHE_OPTIONS = new Set(['max', 'ttl', 'refusalTtl', 'store', 'storeTimeout']);
+const CACHE_OPTIONS = new Set(['max', 'ttl', 'refusalTtl', 'store', 'storeTimeout', 'staleIfError', 'localTtl']);
+const CIRCUIT_OPTIONS = new Set(['threshold', 'cooldown']);
 
 function isStore(value: unknown): value is CacheStore {
   const v = value as Partial<Record<keyof CacheStore, unknown>> | null;
@@ -227,7 +290,7 @@ function resolveCache(value: unknown): ResolvedCacheOptions {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     fail(
       'cache',
-      'a boolean, cache options (`{ max, ttl, refusalTtl, store, storeTimeout }`) or a store with get/set/delete',
+      'a boolean, cache options (`{ max, ttl, refusalTtl, store, storeTimeout, staleIfError, localTtl }`) or a store with get/set/delete',
     );
   }
   const c = value as Record<string, unknown>;
@@ -236,7 +299,8 @@ function resolveCache(value: unknown): ResolvedCacheOptions {
     fail('cache.store', "an object with get, set and delete methods (Keyv's shape)");
   }
   const store = c.store;
-  if (store && c.max !== undefined) fail('cache.max', 'left out with `cache.store` (the store bounds itself)');
+  const ms = (name: 'staleIfError' | 'localTtl'): number =>
+    wholeNumber(`cache.${name}`, c[name], CACHE_DEFAULTS[name], 0, MAX_TIMER_MS, ' of milliseconds');
   return Object.freeze({
     max: wholeNumber('cache.max', c.max, CACHE_DEFAULTS.max, 1, Number.MAX_SAFE_INTEGER),
     ttl: wholeNumber('cache.ttl', c.ttl, CACHE_DEFAULTS.ttl, 1, MAX_TIMER_MS, ' of milliseconds'),
@@ -253,6 +317,36 @@ function resolveCache(value: unknown): ResolvedCacheOptions {
       'cache.storeTimeout',
       c.storeTimeout,
       CACHE_DEFAULTS.storeTimeout,
+      1,
+      MAX_TIMER_MS,
+      ' of milliseconds',
+    ),
+    staleIfError: ms('staleIfError'),
+    localTtl: ms('localTtl'),
+  });
+}
+
+/** `circuitBreaker`: `false`, or settings (unknown names refused), defaults filled in. */
+function resolveCircuitBreaker(value: unknown): CircuitSettings | false {
+  if (value === false) return false;
+  if (value === undefined || value === true) return CIRCUIT_DEFAULTS;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    fail('circuitBreaker', 'a boolean or `{ threshold, cooldown }`');
+  }
+  const c = value as Record<string, unknown>;
+  rejectUnknown(c, CIRCUIT_OPTIONS, 'circuitBreaker.');
+  return Object.freeze({
+    threshold: wholeNumber(
+      'circuitBreaker.threshold',
+      c.threshold,
+      CIRCUIT_DEFAULTS.threshold,
+      1,
+      MAX_CIRCUIT_THRESHOLD,
+    ),
+    cooldown: wholeNumber(
+      'circuitBreaker.cooldown',
+      c.cooldown,
+      CIRCUIT_DEFAULTS.cooldown,
       1,
       MAX_TIMER_MS,
       ' of milliseconds',
@@ -305,6 +399,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
 
   const timeout = wholeNumber('timeout', o.timeout, DEFAULT_TIMEOUT_MS, 1, MAX_TIMER_MS, ' of milliseconds');
   const retries = wholeNumber('retries', o.retries, DEFAULT_RETRIES, 0, MAX_RETRIES);
+  const maxPending = wholeNumber('maxPending', o.maxPending, DEFAULT_MAX_PENDING, 1, Number.MAX_SAFE_INTEGER);
 
   const dispatcher = o.dispatcher;
   if (
@@ -327,6 +422,8 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     timeout,
     retries,
     dispatcher: dispatcher as Dispatcher | undefined,
+    maxPending,
+    circuitBreaker: resolveCircuitBreaker(o.circuitBreaker),
     cache: resolveCache(o.cache),
   });
 }

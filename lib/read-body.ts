@@ -43,8 +43,12 @@ export async function readBody(
   }
 }
 
-/** Throws away a body we do not need, without reading more than a little of it. */
-export function discardBody(body: Dispatcher.ResponseData['body']): void {
-  // dump() reads up to a small limit to keep the connection reusable, then destroys.
-  body.dump({ limit: 16 * 1024 }).catch(() => undefined);
+/**
+ * Throws away a body we do not need, reading at most a little of it for at most a moment. A body
+ * that arrived with its headers is drained at once and the connection stays reusable; one that is
+ * larger, or trickles in, is destroyed with its socket after `graceMs`. Draining without a time
+ * bound would let a hostile upstream hold every connection of the pool with a byte now and then.
+ */
+export function discardBody(body: Dispatcher.ResponseData['body'], graceMs: number): void {
+  body.dump({ limit: 16 * 1024, signal: AbortSignal.timeout(graceMs) }).catch(() => undefined);
 }

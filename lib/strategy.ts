@@ -1,12 +1,15 @@
 import type { IncomingMessage } from 'node:http';
 import * as passportStrategy from 'passport-strategy';
 import { AmazonClient } from './amazon-client';
+import { AmazonGate } from './amazon-gate';
 import { CachedVerifier } from './cache/cached-verifier';
+import { CircuitBreaker } from './circuit-breaker';
 import { LwaError } from './errors';
 import { publishOutcome } from './events';
 import { extractToken, type RequestLike, type TokenOrigin } from './extract';
 import { resolveOptions, type ResolvedOptions, type StrategyOptions, type StrategyOptionsWithRequest } from './options';
 import { bearerChallenge, refusals, type Refusal } from './refusal';
+import { PendingLimit } from './pending-limit';
 import { publicTokenInfo, type TokenInfo } from './token-info';
 import { callVerify, type VerifyFunction, type VerifyFunctionWithRequest } from './verify-callback';
 import { AmazonVerifier, type TokenVerifier } from './verification';
@@ -79,8 +82,15 @@ export class Strategy<TUser = unknown, TRequest = IncomingMessage> extends Passp
     this.verifyFn = verify;
     this.client = new AmazonClient(this.options);
     // Cache and single flight in front of Amazon; `verify` still runs every time
-    // (docs/design.md, "Cache and single flight").
-    this.verifier = new CachedVerifier(new AmazonVerifier(this.client, this.options), this.options.cache, this.options);
+    // (docs/design.md, "Cache and single flight"). Between them, the gate that keeps a bad day
+    // bounded: the circuit breaker and the pending limit (docs/design.md, "Failure behaviour").
+    const { circuitBreaker, maxPending, cache, timeout } = this.options;
+    const gate = new AmazonGate(
+      new AmazonVerifier(this.client, this.options),
+      new PendingLimit(maxPending),
+      circuitBreaker === false ? undefined : new CircuitBreaker(circuitBreaker),
+    );
+    this.verifier = new CachedVerifier(gate, cache, this.options, timeout);
   }
 
   /** Called by Passport for each request; not meant to be called directly. */
@@ -121,7 +131,10 @@ export class Strategy<TUser = unknown, TRequest = IncomingMessage> extends Passp
 
     // RFC 6750 §2.3: a page fetched with the token in its URL must stay out of shared caches.
     if (origin === 'query') responseOf(req)?.setHeader('Cache-Control', 'private');
-    const authInfo: AmazonAuthInfo = { ...info, tokenInfo: publicTokenInfo(tokenInfo, Date.now()) };
+    const authInfo: AmazonAuthInfo = {
+      ...info,
+      tokenInfo: publicTokenInfo(tokenInfo, Date.now(), verification.stale === true),
+    };
     publishOutcome({ outcome: 'success', status: 200, origin });
     this.success(user, authInfo);
   }

@@ -19,6 +19,12 @@ export interface TokenInfo {
   readonly expiresIn: number;
   /** When the token was issued, in epoch seconds (tokeninfo `iat`). */
   readonly issuedAt?: number;
+  /**
+   * `true` when Amazon could not be asked (an outage, or the circuit breaker open) and a verdict the
+   * cache had kept past `ttl` (within `cache.staleIfError`, never past the token's expiry) answered
+   * instead. Absent otherwise. An app may want to refuse sensitive operations on a stale verdict.
+   */
+  readonly stale?: boolean;
 }
 
 /** tokeninfo's answer, checked, with `exp` turned into an absolute time. */
@@ -65,8 +71,8 @@ export function checkTokenInfo(json: Readonly<Record<string, unknown>>, now: num
   };
 }
 
-/** The public view of a checked answer at time `now`. */
-export function publicTokenInfo(info: CheckedTokenInfo, now: number): TokenInfo {
+/** The public view of a checked answer at time `now`; `stale` when it came from a lapsed cache entry. */
+export function publicTokenInfo(info: CheckedTokenInfo, now: number, stale = false): TokenInfo {
   const view: { -readonly [K in keyof TokenInfo]: TokenInfo[K] } = {
     audience: info.aud,
     userId: info.userId,
@@ -74,5 +80,6 @@ export function publicTokenInfo(info: CheckedTokenInfo, now: number): TokenInfo 
   };
   if (info.appId !== undefined) view.appId = info.appId;
   if (info.issuedAt !== undefined) view.issuedAt = info.issuedAt;
+  if (stale) view.stale = true;
   return view;
 }

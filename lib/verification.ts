@@ -1,4 +1,5 @@
 import type { AmazonAnswer, AmazonClient } from './amazon-client';
+import type { Deadline } from './deadline';
 import { LwaUpstreamError } from './errors';
 import { normalizeProfile, type AmazonProfile } from './profile';
 import { refusals, type Refusal } from './refusal';
@@ -10,17 +11,25 @@ interface VerifiedToken {
   readonly profile: AmazonProfile;
 }
 
+/**
+ * A verdict on a token. `stale`: Amazon could not be asked, and this verified verdict is past its
+ * `ttl` but within `cache.staleIfError` (and the token's own expiry).
+ */
 export type Verification =
-  { readonly ok: true; readonly verified: VerifiedToken } | { readonly ok: false; readonly refusal: Refusal };
+  | { readonly ok: true; readonly verified: VerifiedToken; readonly stale?: true }
+  | { readonly ok: false; readonly refusal: Refusal };
 
 export interface AudienceRules {
   readonly clientIDs: ReadonlySet<string>;
   readonly appIDs: ReadonlySet<string> | undefined;
 }
 
-/** Turns a token into a verdict. Refusals resolve; outages and bad answers reject with an LwaError. */
+/**
+ * Turns a token into a verdict. Refusals resolve; outages and bad answers reject with an LwaError.
+ * `deadline` bounds the whole verification; without one, the verifier's own `timeout` does.
+ */
 export interface TokenVerifier {
-  verify(token: string): Promise<Verification>;
+  verify(token: string, deadline?: Deadline): Promise<Verification>;
 }
 
 /**
@@ -34,8 +43,11 @@ export class AmazonVerifier implements TokenVerifier {
     private readonly rules: AudienceRules,
   ) {}
 
-  async verify(token: string): Promise<Verification> {
-    const [info, profile] = await Promise.allSettled([this.client.tokenInfo(token), this.client.profile(token)]);
+  async verify(token: string, deadline?: Deadline): Promise<Verification> {
+    const [info, profile] = await Promise.allSettled([
+      this.client.tokenInfo(token, deadline),
+      this.client.profile(token, deadline),
+    ]);
     return decide(info, profile, this.rules, Date.now());
   }
 }

@@ -1,43 +1,54 @@
 import { hash } from 'node:crypto';
+import { Deadline } from '../deadline';
+import { DEFAULT_TIMEOUT_MS } from '../defaults';
+import { isOutage, LwaCircuitOpenError, LwaOverloadedError } from '../errors';
 import { publishCache, type CacheEvent } from '../events';
 import type { AudienceRules, TokenVerifier, Verification } from '../verification';
+import { deepFreeze } from './deep-freeze';
 import type { CacheStore } from './entry';
 import { GuardedStoreCache } from './guarded-store';
-import { MemoryVerdictCache } from './memory-cache';
+import { LocalLayer } from './local-layer';
+import { capFresh, longerLived, rememberFor, staleStandIn, type Remembered } from './remembered';
 import { SingleFlight } from './single-flight';
 
 /** The checked `cache` option: `false`, or the built-in LRU, or a store of the app's. */
 export type ResolvedCacheOptions =
   | false
   | {
-      /** Milliseconds a verified token is kept, at most (never past the token's own expiry). */
+      /** Milliseconds a verified token is kept fresh, at most (never past the token's own expiry). */
       readonly ttl: number;
       /** Milliseconds one of Amazon's refusals is kept; 0 keeps none. */
       readonly refusalTtl: number;
-      /** Entries in the built-in LRU; unused with a store. */
+      /** Entries in the in-process LRU (the whole cache, or the local layer in front of a store). */
       readonly max: number;
       readonly store: CacheStore | undefined;
       /** Milliseconds allowed for each store call. */
       readonly storeTimeout: number;
+      /** Milliseconds past `ttl` a verified verdict may stand in for Amazon during an outage; 0 never. */
+      readonly staleIfError: number;
+      /** With a store: milliseconds an entry of the local layer is fresh, at most; 0: no local layer. */
+      readonly localTtl: number;
     };
-
-/** Where the cached verifier keeps verdicts. The built-in LRU answers at once; a store may take a while. */
-export interface VerdictCache {
-  /** The verdict for `key`, or `undefined`. Never rejects. */
-  get(key: string): Verification | undefined | Promise<Verification | undefined>;
-  /** Keeps `verdict` for `ttlMs`. Never rejects. */
-  set(key: string, verdict: Verification, ttlMs: number): void | Promise<void>;
-}
 
 const HIT_VERIFIED: CacheEvent = Object.freeze({ type: 'hit', verdict: 'verified' });
 const HIT_REFUSED: CacheEvent = Object.freeze({ type: 'hit', verdict: 'refused' });
 const MISS: CacheEvent = Object.freeze({ type: 'miss' });
 const SHARED: CacheEvent = Object.freeze({ type: 'shared' });
+const STALE: CacheEvent = Object.freeze({ type: 'stale' });
 
 /**
  * Puts a cache and single flight in front of the verifier that asks Amazon. Only the verdict on the
  * token is cached (tokeninfo + profile, or Amazon's refusal); the app's `verify` still runs on
  * every request. Outages, timeouts and 429s reject and are never cached.
+ *
+ * Where verdicts live: an in-process {@link LocalLayer} (verified verdicts and refusals apart), the
+ * whole cache without a store; with a store, a layer in front of it whose entries are fresh for at
+ * most `localTtl`, so a store outage costs a user at most one verification per `localTtl`.
+ *
+ * Stale if error: a verified verdict is kept `staleIfError` past its `ttl` (never past the token's
+ * expiry). When asking Amazon ends in an outage, or is not even tried (circuit open, too many
+ * pending), such a verdict answers instead, marked `stale`, with a `stale` cache event. A refusal is
+ * never served stale, and Amazon refusing a token drops whatever verified verdict was kept for it.
  *
  * Keys are `lwa:v1:<audience tag>:<SHA-256 of the token, base64url>`: never the token. The tag is
  * derived from `clientID` and `appID`, so strategies with other audiences sharing one store never
@@ -45,10 +56,12 @@ const SHARED: CacheEvent = Object.freeze({ type: 'shared' });
  *
  * Every verdict handed out is deep-frozen: one cached profile serves many requests, and an app that
  * mutated it would otherwise change what later requests see.
+ *
+ * Each verification (store lookup, then Amazon) runs under one {@link Deadline} of `timeout`.
  */
 export class CachedVerifier implements TokenVerifier {
   private readonly flights = new SingleFlight<Verification>();
-  private readonly memory: MemoryVerdictCache | undefined;
+  private readonly local: LocalLayer | undefined;
   private readonly store: GuardedStoreCache | undefined;
   private readonly prefix: string;
 
@@ -56,70 +69,102 @@ export class CachedVerifier implements TokenVerifier {
     private readonly upstream: TokenVerifier,
     private readonly options: ResolvedCacheOptions,
     rules: AudienceRules,
+    private readonly timeout: number = DEFAULT_TIMEOUT_MS,
     // Read on each use, not captured, so a test that replaces Date.now moves this clock too.
     private readonly now: () => number = () => Date.now(),
   ) {
     this.prefix = `lwa:v1:${audienceTag(rules)}:`;
     if (options !== false) {
       if (options.store) this.store = new GuardedStoreCache(options.store, options.storeTimeout, now);
-      else this.memory = new MemoryVerdictCache(options.max, options.ttl, now);
+      if (!options.store || options.localTtl > 0) this.local = new LocalLayer(options.max, now);
     }
   }
 
   verify(token: string): Promise<Verification> {
     const key = this.prefix + hash('sha256', token, 'base64url');
-    const remembered = this.memory?.get(key);
-    if (remembered !== undefined) {
-      publishCache(remembered.ok ? HIT_VERIFIED : HIT_REFUSED);
-      return Promise.resolve(remembered);
+    const remembered = this.local?.get(key);
+    if (remembered !== undefined && remembered.freshUntil > this.now()) {
+      publishCache(remembered.verdict.ok ? HIT_VERIFIED : HIT_REFUSED);
+      return Promise.resolve(remembered.verdict);
     }
     const flight = this.flights.joinable(key);
     if (flight !== undefined) {
       publishCache(SHARED);
       return flight;
     }
-    return this.flights.start(key, () => this.load(key, token));
+    return this.flights.start(key, () => this.load(key, token, remembered));
   }
 
-  /** Entries in the built-in LRU (0 with a store or no cache); for tests and the benchmark. */
+  /** Entries in the in-process layer, verified verdicts and refusals (for tests and the benchmark). */
   get cachedEntries(): number {
-    return this.memory?.size ?? 0;
+    const size = this.local?.size;
+    return size === undefined ? 0 : size.verified + size.refused;
   }
 
-  private async load(key: string, token: string): Promise<Verification> {
-    if (this.store) {
-      const stored = await this.store.get(key);
-      if (stored !== undefined) {
-        publishCache(stored.ok ? HIT_VERIFIED : HIT_REFUSED);
-        return deepFreeze(stored);
+  /** A verification: the store, then Amazon; `lapsed` is what the local layer held past its freshness. */
+  private async load(key: string, token: string, lapsed: Remembered | undefined): Promise<Verification> {
+    const deadline = new Deadline(this.timeout);
+    try {
+      let fallback = lapsed;
+      if (this.store) {
+        const stored = await this.store.get(key, deadline.remaining());
+        if (stored !== undefined && stored.freshUntil > this.now()) {
+          publishCache(stored.verdict.ok ? HIT_VERIFIED : HIT_REFUSED);
+          deepFreeze(stored.verdict);
+          this.keepLocally(key, stored);
+          return stored.verdict;
+        }
+        fallback = longerLived(fallback, stored);
       }
+      if (this.options !== false) publishCache(MISS);
+      let verdict: Verification;
+      try {
+        verdict = deepFreeze(await this.upstream.verify(token, deadline));
+      } catch (err) {
+        const stale = this.options !== false && canServeStale(err) ? staleStandIn(fallback, this.now()) : undefined;
+        if (stale === undefined) throw err;
+        publishCache(STALE);
+        return stale;
+      }
+      this.remember(key, verdict);
+      return verdict;
+    } finally {
+      deadline.dispose();
     }
-    if (this.options !== false) publishCache(MISS);
-    const verdict = deepFreeze(await this.upstream.verify(token));
-    const ttl = this.ttlFor(verdict);
-    if (ttl > 0) await (this.memory ?? this.store)?.set(key, verdict, ttl);
-    return verdict;
   }
 
-  /** A verified token: until the earlier of its own expiry and `ttl`. A refusal: `refusalTtl`. */
-  private ttlFor(verdict: Verification): number {
-    if (this.options === false) return 0;
-    if (!verdict.ok) return this.options.refusalTtl;
-    return Math.min(this.options.ttl, Math.floor(verdict.verified.tokenInfo.expiresAt - this.now()));
+  /** Keeps Amazon's fresh verdict: locally (capped at `localTtl` with a store) and in the store. */
+  private remember(key: string, verdict: Verification): void {
+    if (this.options === false) return;
+    const now = this.now();
+    const remembered = rememberFor(verdict, now, this.options);
+    if (remembered === undefined) {
+      // Not worth keeping (a refusal with refusalTtl 0, a token about to expire); but whatever was
+      // kept for the key before (a verified verdict, now refused) must not outlive this answer.
+      this.local?.delete(key);
+      if (this.store && !verdict.ok) void this.store.delete(key);
+      return;
+    }
+    this.keepLocally(key, remembered);
+    // Not awaited: the answer is known, and the write must not add to the request's wait. The
+    // guard bounds it, and a failure is a `store-error` event, never an error. The store keeps it
+    // as long as it may serve: fresh, then stale.
+    if (this.store) void this.store.set(key, remembered, remembered.staleUntil - now);
   }
+
+  private keepLocally(key: string, remembered: Remembered): void {
+    if (this.local === undefined || this.options === false) return;
+    this.local.set(key, this.store ? capFresh(remembered, this.now(), this.options.localTtl) : remembered);
+  }
+}
+
+/** An outage, or Amazon not asked because of one (circuit open) or because of load (too many pending). */
+function canServeStale(err: unknown): boolean {
+  return isOutage(err) || err instanceof LwaCircuitOpenError || err instanceof LwaOverloadedError;
 }
 
 /** A short, stable tag for the audience rules, so that differently configured strategies never share keys. */
 function audienceTag(rules: AudienceRules): string {
   const ids = JSON.stringify([[...rules.clientIDs].sort(), rules.appIDs ? [...rules.appIDs].sort() : null]);
   return hash('sha256', ids, 'base64url').slice(0, 12);
-}
-
-/** Freezes a verdict and everything in it (the profile's `emails` and `_json` included). */
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
-  }
-  return value;
 }

@@ -1,7 +1,9 @@
+import { MAX_JSON_DEPTH } from '../defaults';
+import { nestsDeeperThan } from '../json-depth';
 import { normalizeProfile } from '../profile';
 import { refusals, type Refusal, type RefusalReason } from '../refusal';
 import type { CheckedTokenInfo } from '../token-info';
-import type { Verification } from '../verification';
+import type { Remembered } from './remembered';
 
 /**
  * Any key-value store with Keyv's shape: a `Keyv` instance (over Redis, Memcached, Postgres…) fits
@@ -23,8 +25,11 @@ export interface CacheStore {
 
 /**
  * What the strategy puts in a {@link CacheStore}: plain JSON, no token. `until` (epoch ms) is when
- * it expires, checked on every read, so a store that keeps entries too long does no harm. The
- * profile is kept as Amazon's answer (`profileRaw`) and rebuilt on read, `_raw` and `_json` included.
+ * it stops being fresh, checked on every read, so a store that keeps entries too long does no harm.
+ * A verified entry may carry `staleUntil` (epoch ms, never past the token's expiry): until then it
+ * may still stand in for Amazon during an outage (`cache.staleIfError`); the store is asked to keep
+ * it that long. The profile is kept as Amazon's answer (`profileRaw`) and rebuilt on read, `_raw`
+ * and `_json` included.
  * @example
  * ```ts
  * // What a custom store receives: JSON-safe, no token (the key is a SHA-256 of it).
@@ -39,6 +44,7 @@ export type CacheEntry =
   | {
       readonly v: 1;
       readonly until: number;
+      readonly staleUntil?: number;
       readonly verdict: 'verified';
       readonly tokenInfo: {
         readonly aud: string;
@@ -51,7 +57,7 @@ export type CacheEntry =
     }
   | { readonly v: 1; readonly until: number; readonly verdict: 'refused'; readonly reason: RefusalReason };
 
-export function encodeEntry(verdict: Verification, until: number): CacheEntry {
+export function encodeEntry({ verdict, freshUntil: until, staleUntil }: Remembered): CacheEntry {
   if (!verdict.ok) return { v: 1, until, verdict: 'refused', reason: verdict.refusal.reason };
   const { tokenInfo: t, profile } = verdict.verified;
   const tokenInfo: { -readonly [K in keyof CacheEntryTokenInfo]: CacheEntryTokenInfo[K] } = {
@@ -61,7 +67,8 @@ export function encodeEntry(verdict: Verification, until: number): CacheEntry {
   };
   if (t.appId !== undefined) tokenInfo.appId = t.appId;
   if (t.issuedAt !== undefined) tokenInfo.issuedAt = t.issuedAt;
-  return { v: 1, until, verdict: 'verified', tokenInfo, profileRaw: profile._raw };
+  const stale = staleUntil > until ? { staleUntil } : {};
+  return { v: 1, until, ...stale, verdict: 'verified', tokenInfo, profileRaw: profile._raw };
 }
 
 type CacheEntryTokenInfo = Extract<CacheEntry, { verdict: 'verified' }>['tokenInfo'];
@@ -78,17 +85,22 @@ const CACHEABLE_REFUSALS: ReadonlyMap<string, Refusal> = new Map(
 );
 
 /**
- * Rebuilds a verdict from what a store gave back; `undefined` if it has expired or is not an entry
- * this version wrote (another version, or a value someone else put under the key).
+ * Rebuilds a remembered verdict from what a store gave back; `undefined` if it is past all use
+ * (a refusal past `until`, a verified verdict past `staleUntil` or its token's expiry) or is not an
+ * entry this version wrote (another version, or a value someone else put under the key). May throw
+ * on a hostile value (a getter that throws): the caller treats that as a miss.
  */
-export function decodeEntry(value: unknown, now: number): Verification | undefined {
-  if (!isRecord(value) || value.v !== 1 || typeof value.until !== 'number' || !(value.until > now)) return undefined;
+export function decodeEntry(value: unknown, now: number): Remembered | undefined {
+  if (!isRecord(value) || value.v !== 1 || typeof value.until !== 'number') return undefined;
+  const until = value.until;
   if (value.verdict === 'refused') {
     const refusal = typeof value.reason === 'string' ? CACHEABLE_REFUSALS.get(value.reason) : undefined;
-    return refusal && { ok: false, refusal };
+    if (!refusal || !(until > now)) return undefined;
+    return { verdict: { ok: false, refusal }, freshUntil: until, staleUntil: until };
   }
-  if (value.verdict !== 'verified' || !isRecord(value.tokenInfo) || typeof value.profileRaw !== 'string')
-    return undefined;
+  const staleUntil = typeof value.staleUntil === 'number' && value.staleUntil > until ? value.staleUntil : until;
+  if (value.verdict !== 'verified' || !(staleUntil > now) || !isRecord(value.tokenInfo)) return undefined;
+  if (typeof value.profileRaw !== 'string') return undefined;
   const { aud, appId, userId, expiresAt, issuedAt } = value.tokenInfo;
   if (typeof aud !== 'string' || typeof userId !== 'string' || typeof expiresAt !== 'number' || !(expiresAt > now))
     return undefined;
@@ -100,10 +112,15 @@ export function decodeEntry(value: unknown, now: number): Verification | undefin
   } catch {
     return undefined;
   }
-  const profile = isRecord(json) ? normalizeProfile(json, value.profileRaw) : undefined;
+  if (!isRecord(json) || nestsDeeperThan(json, MAX_JSON_DEPTH)) return undefined;
+  const profile = normalizeProfile(json, value.profileRaw);
   if (profile === undefined || profile.id !== userId) return undefined;
   const tokenInfo: CheckedTokenInfo = { aud, appId, userId, expiresAt, issuedAt };
-  return { ok: true, verified: { tokenInfo, profile } };
+  return {
+    verdict: { ok: true, verified: { tokenInfo, profile } },
+    freshUntil: Math.min(until, expiresAt),
+    staleUntil: Math.min(staleUntil, expiresAt),
+  };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

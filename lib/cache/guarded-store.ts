@@ -1,16 +1,16 @@
 import { STORE_RETRY_AFTER_MS } from '../defaults';
 import { publishCache } from '../events';
-import type { Verification } from '../verification';
 import { decodeEntry, encodeEntry, type CacheStore } from './entry';
-import type { VerdictCache } from './cached-verifier';
+import type { Remembered } from './remembered';
 
 /**
  * A {@link CacheStore} behind a guard: every call is bounded by `timeoutMs`, a failure or an
  * overrun publishes a `store-error` event and counts as "no cache" for this request, and the store
  * is then left alone for {@link STORE_RETRY_AFTER_MS}, so a dead Redis costs one timeout, not one
- * per request. A request never fails because of the store.
+ * per request. Whatever the store gives back, a value that throws when read included, is at worst
+ * a miss. A request never fails because of the store.
  */
-export class GuardedStoreCache implements VerdictCache {
+export class GuardedStoreCache {
   private skipUntil = 0;
 
   constructor(
@@ -19,25 +19,43 @@ export class GuardedStoreCache implements VerdictCache {
     private readonly now: () => number,
   ) {}
 
-  async get(key: string): Promise<Verification | undefined> {
-    const found = await this.call('get', () => this.store.get(key));
+  /** The entry for `key` (fresh or only stale), or `undefined`; waits at most `limitMs` (and `timeoutMs`). */
+  async get(key: string, limitMs = this.timeoutMs): Promise<Remembered | undefined> {
+    const found = await this.call('get', () => this.store.get(key), limitMs);
     if (found === FAILED || found === undefined || found === null) return undefined;
-    const verdict = decodeEntry(found, this.now());
-    // Expired (the store kept it too long) or not ours to read: drop it so the next request does not pay again.
-    if (verdict === undefined) void this.call('delete', () => this.store.delete(key));
-    return verdict;
+    let remembered: Remembered | undefined;
+    try {
+      remembered = decodeEntry(found, this.now());
+    } catch {
+      // A value whose properties throw when read: not something this library wrote.
+      remembered = undefined;
+    }
+    // Past all use (the store kept it too long) or not ours to read: drop it so the next request does not pay again.
+    if (remembered === undefined) void this.delete(key);
+    return remembered;
   }
 
-  async set(key: string, verdict: Verification, ttlMs: number): Promise<void> {
-    await this.call('set', () => this.store.set(key, encodeEntry(verdict, this.now() + ttlMs), ttlMs));
+  /** Writes the entry, asking the store to keep it `ttlMs` (until its `staleUntil`). Never rejects. */
+  async set(key: string, remembered: Remembered, ttlMs: number): Promise<void> {
+    const keep = Math.max(1, Math.floor(ttlMs));
+    await this.call('set', () => this.store.set(key, encodeEntry(remembered), keep));
   }
 
-  private async call<T>(operation: 'get' | 'set' | 'delete', run: () => Promise<T>): Promise<T | typeof FAILED> {
+  /** Removes the entry. Never rejects. */
+  async delete(key: string): Promise<void> {
+    await this.call('delete', () => this.store.delete(key));
+  }
+
+  private async call<T>(
+    operation: 'get' | 'set' | 'delete',
+    run: () => Promise<T>,
+    limitMs = this.timeoutMs,
+  ): Promise<T | typeof FAILED> {
     if (this.now() < this.skipUntil) return FAILED;
     const started = performance.now();
     let timer: NodeJS.Timeout | undefined;
     const overrun = new Promise<typeof TIMED_OUT>((resolve) => {
-      timer = setTimeout(resolve, this.timeoutMs, TIMED_OUT);
+      timer = setTimeout(resolve, Math.max(0, Math.min(limitMs, this.timeoutMs)), TIMED_OUT);
       timer.unref();
     });
     try {

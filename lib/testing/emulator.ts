@@ -411,7 +411,21 @@ export class LwaEmulator {
       req.method === 'GET'
         ? this.answer(endpoint, found, requestId)
         : { ...errorReply(405, 'method_not_allowed', 'Only GET is supported.', requestId), headers: { Allow: 'GET' } };
-    deliver(req, res, requestId, deliveryFor(fault, normal));
+    const delivery = deliveryFor(fault, normal);
+    if (delivery.action === 'trickle') await this.trickle(res, requestId, delivery.reply, delivery.intervalMs);
+    else deliver(req, res, requestId, delivery);
+  }
+
+  /** Writes `reply` one byte at a time, until it is done, the client goes, or the emulator closes. */
+  private async trickle(res: ServerResponse, requestId: string, reply: Reply, intervalMs: number): Promise<void> {
+    const body = Buffer.from(reply.body);
+    res.writeHead(reply.status, { ...head(reply, requestId), 'Content-Length': String(body.length) });
+    res.flushHeaders();
+    for (let i = 0; i < body.length; i++) {
+      if (!(await this.sleep(intervalMs)) || res.destroyed) return;
+      res.write(body.subarray(i, i + 1));
+    }
+    res.end();
   }
 
   private answer(endpoint: Endpoint, found: FoundToken, requestId: string): Reply {
@@ -585,6 +599,7 @@ function deliver(req: IncomingMessage, res: ServerResponse, requestId: string, d
       req.socket.resetAndDestroy();
       return;
     case 'hang':
+    case 'trickle': // written by the emulator itself, which owns the timers
       return;
   }
 }

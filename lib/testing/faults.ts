@@ -36,6 +36,9 @@ export type FaultTarget = Endpoint | 'both';
  * - `reset`: reset the connection (TCP RST) before any response.
  * - `reset-mid-body`: send the headers (with the full `Content-Length`) and half the body, then close.
  * - `hang`: never answer; the socket goes when the client gives up or at {@link LwaEmulator.close}.
+ * - `trickle`: send the headers (with the full `Content-Length`) at once, then the body one byte
+ *   every `intervalMs` (default 400): the normal answer, or with `status` that status and its
+ *   default error body (a 503 whose body never seems to end, say).
  * @example
  * ```ts
  * emu.fault('tokeninfo', { kind: 'rate-limit', retryAfter: 2 });
@@ -52,7 +55,8 @@ export type Fault =
   | { kind: 'oversized'; bytes: number }
   | { kind: 'reset' }
   | { kind: 'reset-mid-body' }
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  | { kind: 'trickle'; status?: number; intervalMs?: number };
 
 /**
  * How long a fault stays installed.
@@ -84,6 +88,8 @@ export type Delivery =
   | { readonly action: 'reply'; readonly reply: Reply }
   /** Declare `reply`'s full length but write only its first `sendBytes` bytes, then close. */
   | { readonly action: 'truncate'; readonly reply: Reply; readonly sendBytes: number }
+  /** Declare `reply`'s full length, then write it one byte every `intervalMs`. */
+  | { readonly action: 'trickle'; readonly reply: Reply; readonly intervalMs: number }
   /** Write `prefix`, then `padding` bytes of filler, then `suffix`, chunked and with back-pressure. */
   | {
       readonly action: 'stream';
@@ -95,6 +101,9 @@ export type Delivery =
     }
   | { readonly action: 'reset' }
   | { readonly action: 'hang' };
+
+/** How often a `trickle` fault sends its next byte, unless told. */
+const DEFAULT_TRICKLE_INTERVAL_MS = 400;
 
 /**
  * Checks a fault given at run time (possibly from plain JavaScript) and returns a frozen copy, so a
@@ -125,6 +134,10 @@ export function checkFault(fault: Fault): Fault {
     case 'oversized':
       if (!Number.isSafeInteger(fault.bytes) || fault.bytes < 0)
         throw new TypeError('fault: bytes must be a non-negative integer');
+      break;
+    case 'trickle':
+      if (fault.status !== undefined) status('status', fault.status);
+      if (fault.intervalMs !== undefined) nonNegative('intervalMs', fault.intervalMs);
       break;
     case 'malformed-json':
     case 'reset':
@@ -200,6 +213,13 @@ export function deliveryFor(fault: Fault | undefined, normal: Reply): Delivery {
       return { action: 'reset' };
     case 'hang':
       return { action: 'hang' };
+    case 'trickle': {
+      const reply =
+        fault.status === undefined
+          ? normal
+          : { status: fault.status, contentType: AMAZON_JSON_TYPE, body: defaultErrorBody(fault.status) };
+      return { action: 'trickle', reply, intervalMs: fault.intervalMs ?? DEFAULT_TRICKLE_INTERVAL_MS };
+    }
   }
 }
 

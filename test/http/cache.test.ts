@@ -4,6 +4,7 @@
  * `cache.store` and `cache.storeTimeout` at work. The LRU bound (`cache.max`):
  * test/unit/cache/cached-verifier.test.ts; single flight: test/unit/cache/single-flight.test.ts.
  */
+import diagnostics_channel from 'node:diagnostics_channel';
 import type request from 'supertest';
 import {
   CHANNELS,
@@ -42,6 +43,17 @@ afterEach(() => jest.restoreAllMocks());
 
 const events = recordEvents<CacheEvent>(CHANNELS.cache);
 const types = () => events.map((e) => e.type);
+/** Resolves once a cache event of `type` has been published in this test (a store write is not awaited by the request). */
+const published = (type: CacheEvent['type']): Promise<void> =>
+  new Promise((resolve) => {
+    if (events.some((e) => e.type === type)) return resolve();
+    const onEvent = (event: unknown): void => {
+      if ((event as CacheEvent).type !== type) return;
+      diagnostics_channel.unsubscribe(CHANNELS.cache, onEvent);
+      resolve();
+    };
+    diagnostics_channel.subscribe(CHANNELS.cache, onEvent);
+  });
 
 describe('the in-memory cache (on by default)', () => {
   test('a token seen before costs no call to Amazon, and verify still runs on every request', async () => {
@@ -273,7 +285,8 @@ describe('a store of the app’s (Keyv’s shape)', () => {
 
   test('ttlMs is the earlier of the token’s remaining life and `ttl`; refusals get `refusalTtl`', async () => {
     const store = new RecordingStore();
-    const { app } = lwa.app({ cache: { store, ttl: 60_000, refusalTtl: 2_000 } });
+    // staleIfError 0: the store is asked to keep an entry only as long as it is fresh.
+    const { app } = lwa.app({ cache: { store, ttl: 60_000, refusalTtl: 2_000, staleIfError: 0 } });
     await get(app, lwa.mint({ expiresIn: 3600 })).expect(200);
     await get(app, lwa.mint({ expiresIn: 20 })).expect(200);
     await get(app, lwa.mint({ expiresIn: 0 })).expect(401);
@@ -297,7 +310,8 @@ describe('a store of the app’s (Keyv’s shape)', () => {
 
   test('an entry past its time (a store that ignores ttl) is not used, and is deleted', async () => {
     const store = new RecordingStore(false);
-    const { app } = lwa.app({ cache: { store, ttl: 5_000 } });
+    // staleIfError 0: past `ttl` the entry is past all use (with it, it would be kept as a fallback).
+    const { app } = lwa.app({ cache: { store, ttl: 5_000, staleIfError: 0 } });
     const token = lwa.mint();
     await get(app, token).expect(200);
     advance(6_000);
@@ -313,7 +327,8 @@ describe('a store of the app’s (Keyv’s shape)', () => {
     ['an unknown refusal reason', { v: 1, until: Number.MAX_SAFE_INTEGER, verdict: 'refused', reason: 'user_refused' }],
   ])('an entry it cannot read (%s) is a miss, and is deleted', async (_name, bad) => {
     const store = new RecordingStore();
-    const { app } = lwa.app({ cache: { store } });
+    // localTtl 0: every request reads the store (else the local layer would answer the second).
+    const { app } = lwa.app({ cache: { store, localTtl: 0 } });
     const token = lwa.mint();
     await get(app, token).expect(200);
     const [{ key, value }] = store.ops('set');
@@ -358,6 +373,7 @@ describe('a store of the app’s (Keyv’s shape)', () => {
       const token = lwa.mint();
       await get(app, token).expect(200);
       expect(calls()).toEqual({ tokeninfo: 1, profile: 1 });
+      await published('store-error'); // the write is not awaited by the request
       const errors = events.filter((e) => e.type === 'store-error');
       expect(errors).toEqual([{ type: 'store-error', operation: op, reason, durationMs: expect.any(Number) }]);
       expect(JSON.stringify(events)).not.toMatch(/secret|redis:|lwa:/);

@@ -50,6 +50,7 @@ const seen = {
   reasons: new Set<string>(),
   channels: new Set<string>(),
   cacheTypes: new Set<string>(),
+  circuitStates: new Set<string>(),
 };
 
 /** Every string a logger could print of a value: JSON, inspect, and each enumerable property, recursively. */
@@ -100,8 +101,9 @@ beforeAll(() => {
   for (const name of Object.values(CHANNELS)) {
     const onMessage = (message: unknown): void => {
       seen.channels.add(name);
-      const event = message as { code?: string; reason?: string; type?: string };
+      const event = message as { code?: string; reason?: string; type?: string; state?: string };
       if (event.code) seen.codes.add(event.code);
+      if (name === CHANNELS.circuit && event.state) seen.circuitStates.add(event.state);
       if (name === CHANNELS.outcome && event.reason) seen.reasons.add(event.reason);
       if (name === CHANNELS.cache && event.type) seen.cacheTypes.add(event.type);
       collect(message);
@@ -154,14 +156,19 @@ async function send(
 
 describe('nothing the library emits or throws carries a token', () => {
   test('every fault scenario, on each endpoint, with the token in each of the four places', async () => {
-    const normal = appWith();
-    const quick = appWith({ timeout: SHORT_TIMEOUT_MS });
+    // No circuit breaker here: every scenario must reach Amazon and end in its own error (the
+    // breaker's own answers are collected in the test below).
+    const normal = appWith({ circuitBreaker: false });
+    const quick = appWith({ timeout: SHORT_TIMEOUT_MS, circuitBreaker: false });
     for (const scenario of FAULT_SCENARIOS) {
       for (const endpoint of ENDPOINTS) {
         lwa.emu.clearFaults();
         let app = scenario.slow ? quick : normal;
         if (scenario.fault === 'dns')
-          app = appWith({ [endpoint === 'tokeninfo' ? 'tokenInfoURL' : 'profileURL']: unresolvableURL(endpoint) });
+          app = appWith({
+            [endpoint === 'tokeninfo' ? 'tokenInfoURL' : 'profileURL']: unresolvableURL(endpoint),
+            circuitBreaker: false,
+          });
         else lwa.emu.fault(endpoint, scenario.fault);
         const answers = await Promise.all(SOURCES.map((source) => send(app, lwa.mint(), source)));
         expect(answers.map((r) => r.status)).toEqual(SOURCES.map(() => scenario.status));
@@ -238,6 +245,51 @@ describe('nothing the library emits or throws carries a token', () => {
     expect((await send(storeApp, lwa.mint(), 'query')).status).toBe(200);
   });
 
+  test('a bad day: too many pending, the circuit breaker (open, half-open, closed) and stale verdicts', async () => {
+    // Too many pending: one verification hangs at Amazon, the next token is refused at once.
+    const busy = appWith({ maxPending: 1, timeout: SHORT_TIMEOUT_MS, circuitBreaker: false });
+    lwa.emu.fault('both', { kind: 'hang' });
+    const reached = lwa.emu.nextRequest();
+    const hanging = send(busy, lwa.mint(), 'query');
+    await reached;
+    expect((await send(busy, lwa.mint(), 'x-amz-access-token')).status).toBe(503);
+    expect((await hanging).status).toBe(504);
+
+    // Open: one outage opens it (threshold 1); the next token fails at once.
+    lwa.emu.clearFaults();
+    lwa.emu.fault('both', { kind: 'status', status: 500 });
+    const tripping = appWith({ circuitBreaker: { threshold: 1, cooldown: 60_000 } });
+    expect((await send(tripping, lwa.mint(), 'body')).status).toBe(502);
+    expect((await send(tripping, lwa.mint(), 'query')).status).toBe(503);
+    // Half-open and closed: with a cooldown of 1 ms, the request after the one that opened it is the probe.
+    lwa.emu.clearFaults();
+    lwa.emu.fault('both', { kind: 'status', status: 500 }, { times: 1 });
+    const probing = appWith({ circuitBreaker: { threshold: 1, cooldown: 1 }, retries: 0 });
+    expect((await send(probing, lwa.mint(), 'query')).status).toBe(502);
+    const realNow = Date.now.bind(Date);
+    const spy = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + 10);
+    try {
+      expect((await send(probing, lwa.mint(), 'query')).status).toBe(200);
+    } finally {
+      spy.mockRestore();
+    }
+
+    // Stale: a verified verdict past its ttl answers while Amazon is down.
+    lwa.emu.clearFaults();
+    const staleApp = appWith({ cache: { ttl: 1_000 } });
+    const token = lwa.mint({ name: 'Stale Customer' });
+    expect((await send(staleApp, token, 'query')).status).toBe(200);
+    lwa.emu.fault('both', { kind: 'status', status: 503 });
+    const later = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + 2_000);
+    try {
+      const res = await send(staleApp, token, 'query');
+      expect([res.status, res.body.authInfo.tokenInfo.stale]).toEqual([200, true]);
+    } finally {
+      later.mockRestore();
+    }
+    lwa.emu.clearFaults();
+  });
+
   test('answers only a direct client call sees: bytes that are not UTF-8, a 503 with Retry-After', async () => {
     const mock = new MockAgent();
     mock.disableNetConnect();
@@ -281,6 +333,8 @@ describe('nothing the library emits or throws carries a token', () => {
       'ERR_LWA_RESPONSE_SHAPE',
       'ERR_LWA_RATE_LIMITED',
       'ERR_LWA_TIMEOUT',
+      'ERR_LWA_OVERLOADED',
+      'ERR_LWA_CIRCUIT_OPEN',
     ];
     const ALL_REASONS: readonly RefusalReason[] = [
       'no_token',
@@ -298,7 +352,8 @@ describe('nothing the library emits or throws carries a token', () => {
     expect([...seen.reasons].sort()).toEqual([...ALL_REASONS].sort());
     expect(channelsInSource()).toEqual(Object.values(CHANNELS).sort());
     expect([...seen.channels].sort()).toEqual(Object.values(CHANNELS).sort());
-    expect([...seen.cacheTypes].sort()).toEqual(['hit', 'miss', 'shared', 'store-error']);
+    expect([...seen.cacheTypes].sort()).toEqual(['hit', 'miss', 'shared', 'stale', 'store-error']);
+    expect([...seen.circuitStates].sort()).toEqual(['closed', 'half-open', 'open']);
     expect(tokens.size).toBeGreaterThan(150);
 
     const text = corpus.join('\n');

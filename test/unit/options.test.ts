@@ -92,7 +92,6 @@ describe('the `cache` option', () => {
     ['ttl 0', { ttl: 0 }, 'cache.ttl'],
     ['negative refusalTtl', { refusalTtl: -1 }, 'cache.refusalTtl'],
     ['a store without delete', { store: { get: store.get, set: store.set } }, 'cache.store'],
-    ['max with a store', { store, max: 10 }, 'cache.max'],
     ['storeTimeout 0', { store, storeTimeout: 0 }, 'cache.storeTimeout'],
   ])('%s throws a TypeError naming it', (_name, cache, option) => {
     expect(make({ clientID: 'c', cache })).toThrow(TypeError);
@@ -105,6 +104,7 @@ describe('the `cache` option', () => {
     ['settings', { max: 1, ttl: 1, refusalTtl: 0 }],
     ['a store', store],
     ['a store with settings', { store, ttl: 60_000, refusalTtl: 0, storeTimeout: 20 }],
+    ['max with a store (it bounds the local layer)', { store, max: 10 }],
   ])('accepts %s', (_name, cache) => {
     expect(make({ clientID: 'c', cache })).not.toThrow();
   });

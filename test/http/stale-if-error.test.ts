@@ -1,0 +1,230 @@
+/**
+ * Stale if error (`cache.staleIfError`), over HTTP against the emulator: a verified verdict past its
+ * `ttl` stands in for Amazon while Amazon is down, marked stale; never a refusal, never past the
+ * token's own expiry or the stale window. With the in-memory cache and with a store. The cache and
+ * the emulator read the wall clock, which the tests move (Date.now).
+ */
+import diagnostics_channel from 'node:diagnostics_channel';
+import request from 'supertest';
+import { CHANNELS, type CacheEntry, type CacheEvent, type CacheStore } from '../../lib';
+import type { Fault, LwaEmulator, MintOptions } from '../../lib/testing';
+import { CLIENT_ID, type MeBody, useEmulator } from '../support/fixture';
+
+const lwa = useEmulator();
+let emu: LwaEmulator;
+beforeAll(() => {
+  emu = lwa.emu;
+});
+
+let offset = 0;
+const advance = (ms: number) => {
+  offset += ms;
+};
+beforeEach(() => {
+  offset = 0;
+  const realNow = Date.now.bind(Date);
+  jest.spyOn(Date, 'now').mockImplementation(() => realNow() + offset);
+});
+afterEach(() => jest.restoreAllMocks());
+
+let events: CacheEvent[] = [];
+const onCache = (e: unknown) => void events.push(e as CacheEvent);
+beforeEach(() => {
+  events = [];
+  diagnostics_channel.subscribe(CHANNELS.cache, onCache);
+});
+afterEach(() => diagnostics_channel.unsubscribe(CHANNELS.cache, onCache));
+
+const mint = (extra: Partial<MintOptions> = {}) => emu.mintToken({ clientId: CLIENT_ID, ...extra });
+const get = (app: Parameters<typeof request>[0], token: string) =>
+  request(app).get('/api/me').set('Authorization', `Bearer ${token}`);
+const tokenInfo = (res: request.Response) => (res.body as MeBody).authInfo.tokenInfo;
+
+/** A Keyv-shaped store over a Map, values through JSON as a networked store would. */
+class MapStore implements CacheStore {
+  readonly map = new Map<string, { value: string; expires: number }>();
+  readonly ttls: number[] = [];
+  async get(key: string): Promise<unknown> {
+    const entry = this.map.get(key);
+    return entry && entry.expires > Date.now() ? (JSON.parse(entry.value) as unknown) : undefined;
+  }
+  async set(key: string, value: CacheEntry, ttlMs: number): Promise<boolean> {
+    this.ttls.push(ttlMs);
+    this.map.set(key, { value: JSON.stringify(value), expires: Date.now() + ttlMs });
+    return true;
+  }
+  async delete(key: string): Promise<boolean> {
+    return this.map.delete(key);
+  }
+}
+
+const TTL = 60_000;
+const outages: Array<[string, Fault, number]> = [
+  ['a 5xx', { kind: 'status', status: 503 }, 502],
+  ['a 429', { kind: 'rate-limit' }, 503],
+  ['a timeout', { kind: 'hang' }, 504],
+  ['connection resets', { kind: 'reset' }, 502],
+  ['an unusable answer', { kind: 'malformed-json' }, 502],
+];
+
+describe('the in-memory cache', () => {
+  test.each(outages)('%s after ttl: the kept verdict answers, stale, with a stale event', async (_n, fault, status) => {
+    const { app, strategy } = lwa.app({ cache: { ttl: TTL }, timeout: 300, circuitBreaker: false });
+    const token = mint({ name: 'Ann' });
+    const fresh = await get(app, token).expect(200);
+    expect(tokenInfo(fresh)).not.toHaveProperty('stale');
+    advance(TTL + 1);
+    emu.fault('both', fault);
+    const before = emu.calls.tokeninfo;
+    const res = await get(app, token).expect(200);
+    expect(tokenInfo(res).stale).toBe(true);
+    expect((res.body as MeBody).user).toEqual((fresh.body as MeBody).user);
+    expect(emu.calls.tokeninfo).toBeGreaterThan(before); // Amazon was asked first
+    expect(events.map((e) => e.type)).toEqual(['miss', 'miss', 'stale']);
+    // A token never seen gets the outage's own error.
+    expect((await get(app, mint())).status).toBe(status);
+    // Amazon back: fresh again, no longer stale.
+    emu.clearFaults();
+    expect(tokenInfo(await get(app, token).expect(200))).not.toHaveProperty('stale');
+    await strategy.close();
+  });
+
+  test('with the circuit open: served stale at once, without a call to Amazon', async () => {
+    const { app, strategy } = lwa.app({
+      cache: { ttl: TTL },
+      retries: 0,
+      circuitBreaker: { threshold: 1, cooldown: 600_000 },
+    });
+    const token = mint();
+    await get(app, token).expect(200);
+    advance(TTL + 1);
+    emu.fault('both', { kind: 'status', status: 500 });
+    await get(app, mint()).expect(502); // opens the circuit
+    const before = { ...emu.calls };
+    const res = await get(app, token).expect(200);
+    expect(tokenInfo(res).stale).toBe(true);
+    expect(emu.calls).toEqual(before);
+    await strategy.close();
+  });
+
+  test('with too many pending: served stale at once too', async () => {
+    const { app, strategy } = lwa.app({ cache: { ttl: TTL }, maxPending: 1, timeout: 400, circuitBreaker: false });
+    const token = mint();
+    await get(app, token).expect(200);
+    advance(TTL + 1);
+    emu.fault('both', { kind: 'hang' });
+    const reached = emu.nextRequest();
+    const held = get(app, mint()).then((r) => r);
+    await reached;
+    const res = await get(app, token).expect(200);
+    expect(tokenInfo(res).stale).toBe(true);
+    expect((await held).status).toBe(504);
+    await strategy.close();
+  });
+
+  test('never past staleIfError: then the outage’s error', async () => {
+    const { app, strategy } = lwa.app({ cache: { ttl: TTL, staleIfError: 120_000 }, circuitBreaker: false });
+    const token = mint();
+    await get(app, token).expect(200);
+    emu.fault('both', { kind: 'status', status: 503 });
+    advance(TTL + 119_000);
+    expect(tokenInfo(await get(app, token).expect(200)).stale).toBe(true);
+    advance(2_000);
+    expect((await get(app, token)).status).toBe(502);
+    await strategy.close();
+  });
+
+  test('never past the token’s own expiry', async () => {
+    const { app, strategy } = lwa.app({ cache: { ttl: TTL }, circuitBreaker: false });
+    const token = mint({ expiresIn: 90 });
+    await get(app, token).expect(200);
+    emu.fault('both', { kind: 'status', status: 503 });
+    advance(80_000);
+    const info = tokenInfo(await get(app, token).expect(200));
+    expect(info.stale).toBe(true);
+    expect(info.expiresIn).toBeGreaterThan(0);
+    expect(info.expiresIn).toBeLessThanOrEqual(10);
+    advance(11_000);
+    expect((await get(app, token)).status).toBe(502);
+    await strategy.close();
+  });
+
+  test('staleIfError: 0 turns it off', async () => {
+    const { app, strategy } = lwa.app({ cache: { ttl: TTL, staleIfError: 0 }, circuitBreaker: false });
+    const token = mint();
+    await get(app, token).expect(200);
+    advance(TTL + 1);
+    emu.fault('both', { kind: 'status', status: 503 });
+    expect((await get(app, token)).status).toBe(502);
+    expect(events.map((e) => e.type)).not.toContain('stale');
+    await strategy.close();
+  });
+
+  test('a refusal is never served stale', async () => {
+    const { app, strategy } = lwa.app({ cache: { ttl: TTL, refusalTtl: 1_000 }, circuitBreaker: false });
+    const token = emu.mintToken({ clientId: 'amzn1.application-oa2-client.other' });
+    await get(app, token).expect(401);
+    advance(1_001);
+    emu.fault('both', { kind: 'status', status: 503 });
+    expect((await get(app, token)).status).toBe(502);
+    await strategy.close();
+  });
+
+  test('a token Amazon refused after its verdict lapsed (revoked) is not served stale later', async () => {
+    const { app, strategy } = lwa.app({ cache: { ttl: TTL, refusalTtl: 0 }, circuitBreaker: false });
+    const token = mint();
+    await get(app, token).expect(200);
+    emu.revoke(token);
+    advance(TTL + 1);
+    await get(app, token).expect(401);
+    emu.fault('both', { kind: 'status', status: 503 });
+    expect((await get(app, token)).status).toBe(502);
+    await strategy.close();
+  });
+
+  test('with the cache off, nothing is stale: the outage’s error', async () => {
+    const { app, strategy } = lwa.app({ cache: false, circuitBreaker: false });
+    const token = mint();
+    await get(app, token).expect(200);
+    emu.fault('both', { kind: 'status', status: 503 });
+    expect((await get(app, token)).status).toBe(502);
+    await strategy.close();
+  });
+});
+
+describe('with a store', () => {
+  test('the store keeps a verified entry through the stale window; another process serves it stale', async () => {
+    const store = new MapStore();
+    const one = lwa.app({ cache: { store, ttl: TTL }, circuitBreaker: false });
+    const token = mint({ expiresIn: 3600 });
+    await get(one.app, token).expect(200);
+    // Asked to keep it ttl + staleIfError (15 minutes by default), within the token's hour.
+    expect(store.ttls).toEqual([TTL + 900_000]);
+
+    const two = lwa.app({ cache: { store, ttl: TTL }, circuitBreaker: false });
+    advance(TTL + 1);
+    emu.fault('both', { kind: 'status', status: 503 });
+    const res = await get(two.app, token).expect(200);
+    expect(tokenInfo(res).stale).toBe(true);
+    expect(events.map((e) => e.type)).toEqual(['miss', 'miss', 'stale']);
+    await Promise.all([one.strategy.close(), two.strategy.close()]);
+  });
+
+  test('with the store down as well, the local layer’s kept verdict answers', async () => {
+    let down = false;
+    const store = new MapStore();
+    const flaky: CacheStore = {
+      get: (key) => (down ? Promise.reject(new Error('down')) : store.get(key)),
+      set: (key, value, ttl) => (down ? Promise.reject(new Error('down')) : store.set(key, value, ttl)),
+      delete: (key) => store.delete(key),
+    };
+    const { app, strategy } = lwa.app({ cache: { store: flaky, ttl: TTL }, circuitBreaker: false });
+    const token = mint();
+    await get(app, token).expect(200);
+    down = true;
+    advance(TTL + 1);
+    emu.fault('both', { kind: 'status', status: 503 });
+    expect(tokenInfo(await get(app, token).expect(200)).stale).toBe(true);
+    await strategy.close();
+  });
+});

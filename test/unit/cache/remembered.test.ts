@@ -1,0 +1,48 @@
+/** How long verdicts are remembered, and when one may stand in stale. */
+import { capFresh, longerLived, rememberFor, staleStandIn } from '../../../lib/cache/remembered';
+import { refusals } from '../../../lib/refusal';
+import type { Verification } from '../../../lib/verification';
+
+const NOW = 1_700_000_000_000;
+const lifetimes = { ttl: 300_000, refusalTtl: 10_000, staleIfError: 900_000 };
+const verified = (expiresAt: number): Verification => ({
+  ok: true,
+  verified: {
+    tokenInfo: { aud: 'c', appId: undefined, userId: 'u', expiresAt, issuedAt: undefined },
+    profile: { provider: 'amazon', id: 'u', _raw: '{}', _json: {} },
+  },
+});
+const refused: Verification = { ok: false, refusal: refusals.tokenRejected };
+
+test('a verified verdict: fresh for ttl, stale for staleIfError more, never past the token', () => {
+  expect(rememberFor(verified(NOW + 3_600_000), NOW, lifetimes)).toMatchObject({
+    freshUntil: NOW + 300_000,
+    staleUntil: NOW + 1_200_000,
+  });
+  expect(rememberFor(verified(NOW + 600_000), NOW, lifetimes)).toMatchObject({
+    freshUntil: NOW + 300_000,
+    staleUntil: NOW + 600_000,
+  });
+  expect(rememberFor(verified(NOW), NOW, lifetimes)).toBeUndefined();
+});
+
+test('a refusal: refusalTtl, and no stale window; refusalTtl 0 keeps none', () => {
+  expect(rememberFor(refused, NOW, lifetimes)).toMatchObject({ freshUntil: NOW + 10_000, staleUntil: NOW + 10_000 });
+  expect(rememberFor(refused, NOW, { ...lifetimes, refusalTtl: 0 })).toBeUndefined();
+});
+
+test('the local layer caps freshness, not the stale window', () => {
+  const r = rememberFor(verified(NOW + 3_600_000), NOW, lifetimes)!;
+  expect(capFresh(r, NOW, 30_000)).toMatchObject({ freshUntil: NOW + 30_000, staleUntil: NOW + 1_200_000 });
+  const refusal = rememberFor(refused, NOW, lifetimes)!;
+  expect(capFresh(refusal, NOW, 1_000)).toMatchObject({ freshUntil: NOW + 1_000, staleUntil: NOW + 1_000 });
+});
+
+test('a stale stand-in: only a verified verdict, only within its window, marked stale', () => {
+  const r = rememberFor(verified(NOW + 3_600_000), NOW, lifetimes)!;
+  expect(staleStandIn(r, NOW + 1_199_999)).toMatchObject({ ok: true, stale: true });
+  expect(staleStandIn(r, NOW + 1_200_000)).toBeUndefined();
+  expect(staleStandIn(rememberFor(refused, NOW, lifetimes), NOW + 1)).toBeUndefined();
+  expect(staleStandIn(undefined, NOW)).toBeUndefined();
+  expect(longerLived(r, undefined)).toBe(r);
+});
