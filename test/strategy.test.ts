@@ -278,13 +278,14 @@ describe('verify forms', () => {
 });
 
 describe('talking to Amazon', () => {
-  test('sends the documented headers, the token in the tokeninfo query and as a bearer to profile', async () => {
+  test('sends the documented headers, the token in x-amz-access-token to tokeninfo and as a bearer to profile', async () => {
     const { app } = appWith(emu);
     const token = mint();
     expect((await request(app).get('/api/me').set('Authorization', `Bearer ${token}`)).status).toBe(200);
     const ti = emu.requests.filter((r) => r.endpoint === 'tokeninfo').at(-1)!;
     const pr = emu.requests.filter((r) => r.endpoint === 'profile').at(-1)!;
-    expect(ti.tokenVia).toBe('query');
+    expect(ti.tokenVia).toBe('x-amz-access-token');
+    expect(ti.headers['x-amz-access-token']).toBe(token);
     expect(pr.tokenVia).toBe('authorization');
     expect(pr.headers.authorization).toBe(`Bearer ${token}`);
     for (const r of [ti, pr]) {
