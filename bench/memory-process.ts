@@ -24,8 +24,8 @@ function amazon(): MockAgent {
     .intercept({ path: (path: string) => path.startsWith('/auth/o2/tokeninfo'), method: 'GET' })
     .reply(
       200,
-      ({ path }) => {
-        const token = decodeURIComponent(path.slice(path.indexOf('access_token=') + 13));
+      ({ headers }) => {
+        const token = String((headers as Record<string, string>)['x-amz-access-token']);
         return {
           iss: 'https://www.amazon.com',
           user_id: userOf(token),

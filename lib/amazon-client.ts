@@ -27,6 +27,8 @@ export type AmazonAnswer =
 interface AmazonClientConfig {
   readonly tokenInfoURL: string;
   readonly profileURL: string;
+  /** `'header'` (default): `x-amz-access-token`; `'query'`: `?access_token=`. */
+  readonly tokenInfoTransport?: 'header' | 'query';
   /** Milliseconds for one call, its retries included, when the caller passes no {@link Deadline}. */
   readonly timeout: number;
   /** Retries after a connection error, a 5xx or a 429. Default 1. */
@@ -51,7 +53,8 @@ const BASE_HEADERS = Object.freeze({
 
 /** The two calls to Login with Amazon, over one keep-alive pool. */
 export class AmazonClient {
-  private readonly tokenInfoBase: string;
+  private readonly tokenInfoURL: string;
+  private readonly tokenInfoInQuery: boolean;
   private readonly profileURL: string;
   private readonly timeout: number;
   private readonly retries: number;
@@ -62,7 +65,8 @@ export class AmazonClient {
 
   constructor(config: AmazonClientConfig) {
     const url = config.tokenInfoURL;
-    this.tokenInfoBase = `${url}${url.includes('?') ? '&' : '?'}access_token=`;
+    this.tokenInfoInQuery = config.tokenInfoTransport === 'query';
+    this.tokenInfoURL = this.tokenInfoInQuery ? `${url}${url.includes('?') ? '&' : '?'}access_token=` : url;
     this.profileURL = config.profileURL;
     this.timeout = config.timeout;
     this.retries = config.retries ?? DEFAULT_RETRIES;
@@ -78,11 +82,16 @@ export class AmazonClient {
   }
 
   /**
-   * `GET /auth/o2/tokeninfo?access_token=…`: who the token was issued to. Bounded by `deadline`
-   * (the verification's), or by a `timeout` of its own when none is given.
+   * `GET /auth/o2/tokeninfo`: who the token was issued to. The token goes in `x-amz-access-token`,
+   * not the URL, unless the query form was asked for: HTTP clients publish every URL they request
+   * (undici's diagnostics channels, and tracing built on them), and proxies log it. Bounded by
+   * `deadline` (the verification's), or by a `timeout` of its own when none is given.
    */
   tokenInfo(token: string, deadline?: Deadline): Promise<AmazonAnswer> {
-    return this.get('tokeninfo', this.tokenInfoBase + encodeURIComponent(token), BASE_HEADERS, deadline);
+    if (this.tokenInfoInQuery) {
+      return this.get('tokeninfo', this.tokenInfoURL + encodeURIComponent(token), BASE_HEADERS, deadline);
+    }
+    return this.get('tokeninfo', this.tokenInfoURL, { ...BASE_HEADERS, 'x-amz-access-token': token }, deadline);
   }
 
   /** `GET /user/profile` with the token as a bearer credential; bounded as {@link tokenInfo} is. */

@@ -1,5 +1,12 @@
 export { Strategy, type AmazonAuthInfo } from './strategy';
-export type { StrategyOptions, StrategyOptionsWithRequest, StrategyOptionsBase, LwaRegion } from './options';
+export { alexaAccessToken } from './alexa';
+export type {
+  StrategyOptions,
+  StrategyOptionsWithRequest,
+  StrategyOptionsBase,
+  LwaRegion,
+  TokenInfoTransport,
+} from './options';
 export type { CacheOptions, CircuitBreakerOptions } from './options';
 export type { CacheStore, CacheEntry } from './cache/entry';
 export { CHANNELS, type CacheEvent, type UpstreamEvent, type OutcomeEvent, type CircuitEvent } from './events';

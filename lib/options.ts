@@ -33,6 +33,15 @@ const REGION_HOSTS: Readonly<Record<LwaRegion, string>> = Object.freeze({
 });
 
 /**
+ * How the token is sent to tokeninfo (the `tokenInfoTransport` option).
+ * @example
+ * ```ts
+ * new Strategy({ clientID, tokenInfoTransport: 'query' }, verify); // GET /auth/o2/tokeninfo?access_token=…
+ * ```
+ */
+export type TokenInfoTransport = 'header' | 'query';
+
+/**
  * Options shared by both verify shapes. Only `clientID` is required.
  * @example
  * ```ts
@@ -46,20 +55,30 @@ export interface StrategyOptionsBase<TRequest = IncomingMessage> {
   appID?: string | readonly string[];
   /** Which Amazon API host to use. Default `'NA'` (`api.amazon.com`). */
   region?: LwaRegion;
-  /** Full tokeninfo URL, overriding `region` (a proxy, the emulator). */
+  /**
+   * Full tokeninfo URL, overriding `region` (a proxy, the emulator). `https:`, or `http:` only for a
+   * loopback host (`localhost`, `127.0.0.0/8`, `[::1]`): the token must not cross a network in clear.
+   */
   tokenInfoURL?: string;
-  /** Full profile URL, overriding `region` (a proxy, the emulator). */
+  /** Full profile URL, overriding `region` (a proxy, the emulator). `https:`, or `http:` on loopback as for `tokenInfoURL`. */
   profileURL?: string;
+  /**
+   * How the token goes to tokeninfo. `'header'` (default): in an `x-amz-access-token` request header,
+   * as Amazon's own Amazon Pay SDK for Ruby sends it, so that no URL we request (which HTTP clients,
+   * proxies and tracing record) carries it. `'query'`: `?access_token=…`, the form Amazon's guide shows.
+   */
+  tokenInfoTransport?: TokenInfoTransport;
   /** Where to look for the token. Default: all four. */
   tokenSources?: readonly TokenSource[];
   /** Body and query field name. Default `'access_token'`. */
   accessTokenField?: string;
   /**
-   * Reads a token from elsewhere in the request (an Alexa request's
-   * `context.System.user.accessToken`). Return `undefined` when there is none. Its token goes
-   * through the same checks and counts as one more place (two places is a 400).
+   * Reads a token from elsewhere in the request (`alexaAccessToken` reads an Alexa request's).
+   * Return `undefined` when there is none, or an array when the request carries several different
+   * tokens (refused with a 400, as a token in two places is). Its token goes through the same
+   * checks and counts as one more place (two places is a 400).
    */
-  extractToken?: (req: TRequest) => string | undefined;
+  extractToken?: (req: TRequest) => string | readonly string[] | undefined;
   /** `realm` of the `WWW-Authenticate` challenge. Default `'Users'`. */
   realm?: string;
   /**
@@ -190,6 +209,7 @@ export interface ResolvedOptions {
   readonly appIDs: ReadonlySet<string> | undefined;
   readonly tokenInfoURL: string;
   readonly profileURL: string;
+  readonly tokenInfoTransport: TokenInfoTransport;
   readonly sources: ReadonlySet<TokenSource>;
   readonly field: string;
   readonly custom: ((req: never) => unknown) | undefined;
@@ -210,6 +230,7 @@ const KNOWN_OPTIONS = new Set([
   'region',
   'tokenInfoURL',
   'profileURL',
+  'tokenInfoTransport',
   'tokenSources',
   'accessTokenField',
   'extractToken',
@@ -249,7 +270,18 @@ function httpURL(option: string, value: unknown): string {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') fail(option, 'an http(s) URL string');
   if (url.hash || url.username || url.password) fail(option, 'a URL without credentials or fragment');
+  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+    fail(
+      option,
+      'an https: URL (http: is allowed only for a loopback host: localhost, 127.0.0.0/8, [::1]), since the token would cross the network in clear text',
+    );
+  }
   return url.href;
+}
+
+/** `localhost`, 127.0.0.0/8 or ::1, as the URL parser normalises them (`127.1` is `127.0.0.1`). */
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
 
 const CACHE_OPTIONS = new Set(['max', 'ttl', 'refusalTtl', 'store', 'storeTimeout', 'staleIfError', 'localTtl']);
@@ -374,6 +406,10 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   const host = REGION_HOSTS[region as LwaRegion];
   const tokenInfoURL = httpURL('tokenInfoURL', o.tokenInfoURL ?? `${host}/auth/o2/tokeninfo`);
   const profileURL = httpURL('profileURL', o.profileURL ?? `${host}/user/profile`);
+  const tokenInfoTransport = o.tokenInfoTransport ?? 'header';
+  if (tokenInfoTransport !== 'header' && tokenInfoTransport !== 'query') {
+    fail('tokenInfoTransport', "'header' or 'query'");
+  }
 
   const custom = o.extractToken;
   if (custom !== undefined && typeof custom !== 'function') fail('extractToken', 'a function');
@@ -414,6 +450,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     appIDs,
     tokenInfoURL,
     profileURL,
+    tokenInfoTransport,
     sources: new Set(sourceList as TokenSource[]),
     field,
     custom: custom as ResolvedOptions['custom'],

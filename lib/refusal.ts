@@ -30,6 +30,7 @@ export type RefusalReason =
   | 'multiple_tokens'
   | 'malformed_request'
   | 'malformed_token'
+  | 'refresh_token'
   | 'token_rejected'
   | 'audience_mismatch'
   | 'app_id_mismatch'
@@ -64,6 +65,8 @@ export const refusals = {
     'The access token parameter is empty or not a string',
   ),
   malformedToken: make(401, 'invalid_token', 'malformed_token', 'The access token is malformed'),
+  // A common slip when a client keeps both tokens; saying so spares a round of guessing.
+  refreshToken: make(401, 'invalid_token', 'refresh_token', 'A refresh token was sent; send the access token instead'),
   tokenRejected: make(401, 'invalid_token', 'token_rejected', 'The access token is expired, revoked, or invalid'),
   audienceMismatch: make(
     401,

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import * as passportStrategy from 'passport-strategy';
+import { alexaAccessToken } from './alexa';
 import { AmazonClient } from './amazon-client';
 import { AmazonGate } from './amazon-gate';
 import { CachedVerifier } from './cache/cached-verifier';
@@ -11,7 +12,8 @@ import { resolveOptions, type ResolvedOptions, type StrategyOptions, type Strate
 import { bearerChallenge, refusals, type Refusal } from './refusal';
 import { PendingLimit } from './pending-limit';
 import { publicTokenInfo, type TokenInfo } from './token-info';
-import { callVerify, type VerifyFunction, type VerifyFunctionWithRequest } from './verify-callback';
+import { UNPARSED_BODY_WARNING_CODE, unparsedBodyType, unparsedBodyWarning } from './unparsed-body';
+import { callVerify, checkVerifyShape, type VerifyFunction, type VerifyFunctionWithRequest } from './verify-callback';
 import { AmazonVerifier, type TokenVerifier } from './verification';
 
 /** The actions Passport adds to a strategy for the length of one request. */
@@ -66,6 +68,11 @@ export class Strategy<TUser = unknown, TRequest = IncomingMessage> extends Passp
   private readonly verifyFn: (...args: never[]) => unknown;
   private readonly client: AmazonClient;
   private readonly verifier: TokenVerifier;
+  /**
+   * A forgotten body parser is told once per strategy, not once per request. An object, since
+   * Passport runs each request on `Object.create(strategy)`: a flag set there would stay there.
+   */
+  private readonly warned = { unparsedBody: false };
 
   constructor(options: StrategyOptions<TRequest>, verify: VerifyFunction<TUser>);
   constructor(options: StrategyOptionsWithRequest<TRequest>, verify: VerifyFunctionWithRequest<TUser, TRequest>);
@@ -74,11 +81,18 @@ export class Strategy<TUser = unknown, TRequest = IncomingMessage> extends Passp
     verify: VerifyFunction<TUser> | VerifyFunctionWithRequest<TUser, TRequest>,
   ) {
     super();
+    if (typeof options === 'function') {
+      // `new Strategy(verify)`: say what is missing, not that `verify` is not a function.
+      throw new TypeError(
+        'passport-lwa-token: the options are missing: call `new Strategy({ clientID: <your LWA client ID> }, verify)`',
+      );
+    }
     if (typeof verify !== 'function') {
       throw new TypeError('passport-lwa-token: `verify` must be a function (the last constructor argument)');
     }
     this.name = 'amazon-token';
     this.options = resolveOptions(options);
+    checkVerifyShape(verify, this.options.passReqToCallback);
     this.verifyFn = verify;
     this.client = new AmazonClient(this.options);
     // Cache and single flight in front of Amazon; `verify` still runs every time
@@ -102,7 +116,10 @@ export class Strategy<TUser = unknown, TRequest = IncomingMessage> extends Passp
       // Only the app's `extractToken` can throw here: its fault, so an error, not a refusal.
       return this.error(err);
     }
-    if (extraction.kind === 'none') return this.refuse(req, refusals.noToken);
+    if (extraction.kind === 'none') {
+      this.warnIfBodyUnparsed(req);
+      return this.refuse(req, refusals.noToken);
+    }
     if (extraction.kind === 'refusal') return this.refuse(req, extraction.refusal);
     const { origin } = extraction;
     this.authenticateToken(req, extraction.token, origin).catch((err: unknown) => {
@@ -137,6 +154,17 @@ export class Strategy<TUser = unknown, TRequest = IncomingMessage> extends Passp
     };
     publishOutcome({ outcome: 'success', status: 200, origin });
     this.success(user, authInfo);
+  }
+
+  /** A JSON or form body nobody parsed looks like "no token": say which parser is missing. */
+  private warnIfBodyUnparsed(req: TRequest): void {
+    if (this.warned.unparsedBody) return;
+    // alexaAccessToken reads the body too: the Alexa recipe turns the body source off.
+    const readsBody = this.options.sources.has('body') || this.options.custom === alexaAccessToken;
+    const type = readsBody ? unparsedBodyType(req) : undefined;
+    if (type === undefined) return;
+    this.warned.unparsedBody = true;
+    process.emitWarning(unparsedBodyWarning(type), { code: UNPARSED_BODY_WARNING_CODE });
   }
 
   private refuse(req: TRequest, refusal: Refusal, origin?: TokenOrigin): void {

@@ -12,13 +12,14 @@ import { acceptAll, bearer, CLIENT_ID, mount, useEmulator, getMe } from '../supp
 const lwa = useEmulator();
 
 describe('talking to Amazon', () => {
-  test('sends the documented headers, the token in the tokeninfo query and as a bearer to profile', async () => {
+  test('sends the documented headers, the token in x-amz-access-token to tokeninfo and as a bearer to profile', async () => {
     const { app } = lwa.app();
     const token = lwa.mint();
     expect((await getMe(app, token)).status).toBe(200);
     const ti = lwa.emu.requests.filter((r) => r.endpoint === 'tokeninfo').at(-1)!;
     const pr = lwa.emu.requests.filter((r) => r.endpoint === 'profile').at(-1)!;
-    expect(ti.tokenVia).toBe('query');
+    expect(ti.tokenVia).toBe('x-amz-access-token');
+    expect(ti.headers['x-amz-access-token']).toBe(token);
     expect(pr.tokenVia).toBe('authorization');
     expect(pr.headers.authorization).toBe(`Bearer ${token}`);
     for (const r of [ti, pr]) {

@@ -154,6 +154,6 @@ export const ENDPOINTS: readonly Endpoint[] = ['tokeninfo', 'profile'];
 /** A URL for `endpoint` on a host that never resolves (RFC 6761 `.invalid`): nothing leaves the machine. */
 export function unresolvableURL(endpoint: Endpoint): string {
   return endpoint === 'tokeninfo'
-    ? 'http://lwa-tokeninfo.invalid/auth/o2/tokeninfo'
-    : 'http://lwa-profile.invalid/user/profile';
+    ? 'https://lwa-tokeninfo.invalid/auth/o2/tokeninfo'
+    : 'https://lwa-profile.invalid/user/profile';
 }

@@ -279,14 +279,13 @@ describe('hostile requests, straight into Strategy#authenticate', () => {
   const mock = new MockAgent();
   mock.disableNetConnect();
   const seen: string[] = [];
-  const pool = mock.get('http://lwa.test');
+  const pool = mock.get('https://lwa.test');
   const refuse = (path: string) =>
     pool
       .intercept({ path: (p) => p.startsWith(path), method: 'GET' })
       .reply((opts) => {
         const h = opts.headers as Record<string, string>;
-        const query = new URLSearchParams(opts.path.split('?')[1] ?? '');
-        seen.push(path === '/user/profile' ? h.authorization.replace(/^Bearer /, '') : query.get('access_token')!);
+        seen.push(path === '/user/profile' ? h.authorization.replace(/^Bearer /, '') : h['x-amz-access-token']);
         return {
           statusCode: 400,
           data: '{"error":"invalid_token"}',
@@ -301,8 +300,8 @@ describe('hostile requests, straight into Strategy#authenticate', () => {
   const strategy = new Strategy(
     {
       clientID: CLIENT_ID,
-      tokenInfoURL: 'http://lwa.test/auth/o2/tokeninfo',
-      profileURL: 'http://lwa.test/user/profile',
+      tokenInfoURL: 'https://lwa.test/auth/o2/tokeninfo',
+      profileURL: 'https://lwa.test/user/profile',
       dispatcher: mock,
       cache: false, // every well-formed token must be seen to reach Amazon
       extractToken: (req) => (req as { custom?: string }).custom,

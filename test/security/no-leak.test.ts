@@ -341,6 +341,7 @@ describe('nothing the library emits or throws carries a token', () => {
       'multiple_tokens',
       'malformed_request',
       'malformed_token',
+      'refresh_token',
       'token_rejected',
       'audience_mismatch',
       'app_id_mismatch',
