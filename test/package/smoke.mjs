@@ -5,7 +5,12 @@
 //   2. a JavaScript project installs the tarball and runs a CommonJS and an ES module script;
 //   3. a TypeScript project ("type": "module") installs it, type-checks and compiles the same app
 //      under `moduleResolution` node16 (an .ts ES module and a .cts CommonJS file) and bundler,
-//      and runs what tsc emitted.
+//      and runs what tsc emitted;
+//   4. a NestJS project does the same with `passport-lwa-token/nestjs` (decorators as Nest apps
+//      write them), with NestJS 12 and then NestJS 11 (the registry's newest 11.x), and loads
+//      `passport-lwa-token/fastify` without Fastify installed.
+// The first three have no @nestjs package installed (the peer dependencies are optional): the main
+// entry must load and type-check without them.
 // Each app is Express + Passport + the strategy, pointed at the emulator from
 // `passport-lwa-token/testing`: a minted token must get 200 with the profile's id, a token for
 // another client 401 with the invalid_token challenge. The JavaScript apps also start the emulator's
@@ -13,7 +18,7 @@
 //
 // Usage: node test/package/smoke.mjs   (KEEP=1 keeps the temporary projects and prints where)
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +52,22 @@ const install = (dir, tarball, deps) =>
     dir,
   );
 
+/** Type-checks and compiles the NestJS consumer, then runs what tsc emitted. */
+function checkNest(dir) {
+  rmSync(join(dir, 'out'), { recursive: true, force: true });
+  const tsc = join(dir, 'node_modules', 'typescript', 'bin', 'tsc');
+  for (const config of ['tsconfig.node20.json', 'tsconfig.node16.json', 'tsconfig.bundler.json'])
+    run(process.execPath, [tsc, '-p', config], dir);
+  for (const app of ['out/node20/app.js', 'out/node20/legacy.cjs', 'out/bundler/app.js'])
+    run(process.execPath, [app], dir);
+}
+
+/** The optional peer dependencies must not have been installed along with the package. */
+function withoutNest(dir) {
+  if (existsSync(join(dir, 'node_modules', '@nestjs')))
+    throw new Error(`${dir}: @nestjs was installed, but its peer dependencies are optional`);
+}
+
 function main() {
   const work = mkdtempSync(join(tmpdir(), 'lwa-consumer-'));
   try {
@@ -71,6 +92,8 @@ function main() {
       'dist/esm/index.mjs',
       'dist/esm/testing/index.mjs',
       'dist/cjs/testing/browser-sdk.js',
+      'dist/esm/nestjs/index.mjs',
+      'dist/esm/fastify/index.mjs',
     ].filter((p) => !shipped.includes(p));
     if (stray.length || missing.length)
       throw new Error(`tarball contents: stray ${stray.join(', ') || '-'}; missing ${missing.join(', ') || '-'}`);
@@ -81,6 +104,7 @@ function main() {
     const js = join(work, 'js');
     write(js, { 'package.json': JSON.stringify({ name: 'consumer-js', private: true }), ...JS_FILES });
     install(js, tarball, ['express', 'passport']);
+    withoutNest(js);
     run(process.execPath, ['app.cjs'], js);
     run(process.execPath, ['app.mjs'], js);
 
@@ -88,12 +112,37 @@ function main() {
     const ts = join(work, 'ts');
     write(ts, { 'package.json': JSON.stringify({ name: 'consumer-ts', private: true, type: 'module' }), ...TS_FILES });
     install(ts, tarball, ['express', 'passport', 'typescript', '@types/express', '@types/passport', '@types/node']);
+    withoutNest(ts);
     const tsc = join(ts, 'node_modules', 'typescript', 'bin', 'tsc');
     run(process.execPath, [tsc, '-p', 'tsconfig.node16.json'], ts);
     run(process.execPath, [tsc, '-p', 'tsconfig.bundler.json'], ts);
     run(process.execPath, ['out/node16/app.js'], ts);
     run(process.execPath, ['out/node16/legacy.cjs'], ts);
     run(process.execPath, ['out/bundler/app.js'], ts);
+
+    step('NestJS consumer: passport-lwa-token/nestjs from ESM and CommonJS; node20, node16 and bundler');
+    const nest = join(work, 'nest');
+    write(nest, {
+      'package.json': JSON.stringify({ name: 'consumer-nest', private: true, type: 'module' }),
+      ...NEST_FILES,
+    });
+    install(nest, tarball, [
+      ...NEST_PACKAGES,
+      'passport',
+      'reflect-metadata',
+      'rxjs',
+      'typescript',
+      '@types/express',
+      '@types/passport',
+      '@types/node',
+    ]);
+    checkNest(nest);
+    run(process.execPath, ['fastify-entry.mjs'], nest);
+
+    // The peer range includes NestJS 11 (CommonJS): the same app with it, from the registry.
+    step('NestJS 11 consumer: the same app, NestJS 11 from the registry');
+    run(npm, ['install', '--no-audit', '--no-fund', '--loglevel=error', ...NEST_PACKAGES.map((p) => `${p}@11`)], nest);
+    checkNest(nest);
 
     step('consumer smoke test passed');
   } finally {
@@ -253,6 +302,143 @@ main().then(
     compilerOptions: { module: 'esnext', moduleResolution: 'bundler', outDir: 'out/bundler' },
     files: ['app.ts'],
   }),
+};
+
+// NestJS 12 on the Express platform, written as a Nest app is (decorators, dependency injection).
+const NEST_PACKAGES = ['@nestjs/common', '@nestjs/core', '@nestjs/passport', '@nestjs/platform-express'];
+
+const NEST_APP = `
+/** The emulator's URLs, provided by the module: a token to inject by. */
+class EmulatorURLs {
+  tokenInfoURL!: string;
+  profileURL!: string;
+}
+
+@Injectable()
+class Users {
+  find(profile: AmazonProfile): User {
+    return { id: profile.id };
+  }
+}
+
+@Injectable()
+class AmazonStrategy extends AmazonTokenStrategy<User> {
+  constructor(
+    private readonly users: Users,
+    emu: EmulatorURLs,
+  ) {
+    super({ clientID: 'amzn1.application-oa2-client.consumer', ...emu, cache: false, retries: 0 });
+  }
+
+  override validate(_accessToken: string, profile: AmazonProfile): User {
+    return this.users.find(profile);
+  }
+}
+
+@Controller('api')
+class MeController {
+  @Get('me')
+  @UseGuards(AmazonTokenGuard)
+  me(@Req() req: { user: User }): User {
+    return req.user;
+  }
+}
+
+async function check(): Promise<void> {
+  const clientId = 'amzn1.application-oa2-client.consumer';
+  const emu = await LwaEmulator.start();
+  @Module({
+    imports: [PassportModule],
+    controllers: [MeController],
+    providers: [Users, AmazonStrategy, { provide: EmulatorURLs, useValue: { tokenInfoURL: emu.tokenInfoURL, profileURL: emu.profileURL } }],
+  })
+  class AppModule {}
+  const app = await NestFactory.create(AppModule, { logger: false });
+  await app.listen(0, '127.0.0.1');
+  const url = \`\${await app.getUrl()}/api/me\`;
+  try {
+    const good = await fetch(url, { headers: { authorization: \`Bearer \${emu.mintToken({ clientId, userId: 'amzn1.account.NEST' })}\` } });
+    assert.equal(good.status, 200);
+    assert.deepEqual(await good.json(), { id: 'amzn1.account.NEST' });
+    const noScope = await fetch(url, { headers: { authorization: \`Bearer \${emu.mintToken({ clientId, scopes: [] })}\` } });
+    assert.equal(noScope.status, 403);
+    assert.match(noScope.headers.get('www-authenticate') ?? '', /^Bearer realm="Users", error="insufficient_scope"/);
+    emu.fault('tokeninfo', { kind: 'status', status: 500 });
+    const down = await fetch(url, { headers: { authorization: \`Bearer \${emu.mintToken({ clientId })}\` } });
+    assert.equal(down.status, 502);
+    assert.deepEqual(await down.json(), { statusCode: 502, message: 'Bad Gateway', code: 'ERR_LWA_UPSTREAM_STATUS' });
+  } finally {
+    await app.close();
+    await emu.close();
+  }
+}
+`;
+
+const NEST_IMPORTS = `import 'reflect-metadata';
+import { Controller, Get, Injectable, Module, Req, UseGuards } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { PassportModule } from '@nestjs/passport';
+import type { AmazonProfile } from 'passport-lwa-token';
+import { AmazonTokenGuard, AmazonTokenStrategy } from 'passport-lwa-token/nestjs';
+import { LwaEmulator } from 'passport-lwa-token/testing';
+
+interface User {
+  id: string;
+}
+`;
+
+const NEST_FILES = {
+  'app.ts': `import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+${NEST_IMPORTS}${NEST_APP}
+await check();
+const nestVersion = createRequire(import.meta.url)('@nestjs/core/package.json').version;
+console.log(\`NestJS \${nestVersion} consumer (\${import.meta.url.includes('/bundler/') ? 'bundler' : 'node20, ESM'}): ok\`);
+`,
+  'legacy.cts': `import assert = require('node:assert/strict');
+${NEST_IMPORTS}${NEST_APP}
+check().then(
+  () => console.log(\`NestJS \${require('@nestjs/core/package.json').version} consumer (node20, CommonJS): ok\`),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
+`,
+  // The Fastify entry needs neither fastify nor @fastify/passport to load.
+  'fastify-entry.mjs': `import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { amazonTokenCallback } from 'passport-lwa-token/fastify';
+
+assert.equal(typeof amazonTokenCallback, 'function');
+assert.equal(createRequire(import.meta.url)('passport-lwa-token/fastify').amazonTokenCallback, amazonTokenCallback);
+console.log('passport-lwa-token/fastify without Fastify: ok');
+`,
+  'tsconfig.base.json': JSON.stringify({
+    compilerOptions: {
+      target: 'ES2022',
+      lib: ['ES2023', 'DOM'],
+      types: ['node'],
+      strict: true,
+      experimentalDecorators: true,
+      emitDecoratorMetadata: true,
+      skipLibCheck: false,
+      noEmitOnError: true,
+    },
+  }),
+  // NestJS 12 is ESM-only: a CommonJS file can import it under `module` node20 (require(esm)), not
+  // node16. Under node16, the ES module alone, which loads the CommonJS build's declarations.
+  'tsconfig.node20.json': JSON.stringify({
+    extends: './tsconfig.base.json',
+    compilerOptions: { module: 'node20', moduleResolution: 'node16', outDir: 'out/node20' },
+    files: ['app.ts', 'legacy.cts'],
+  }),
+  'tsconfig.node16.json': JSON.stringify({
+    extends: './tsconfig.base.json',
+    compilerOptions: { module: 'node16', moduleResolution: 'node16', noEmit: true },
+    files: ['app.ts'],
+  }),
+  'tsconfig.bundler.json': TS_FILES['tsconfig.bundler.json'],
 };
 
 main();

@@ -1,0 +1,146 @@
+/**
+ * `passport-lwa-token/nestjs` in a real NestJS 12 app, on the Express platform and on the Fastify
+ * platform: `AmazonTokenStrategy` (with an injected service) and `AmazonTokenGuard`. Every answer
+ * keeps the strategy's status and challenge; an Amazon failure is its 502, 503 or 504 with `code`.
+ *
+ * NestJS 12 is ESM-only and Jest can `require` ESM only from Node 24.9, so the app
+ * (nestjs-entry/app.ts) runs in a child process under tsx; the emulator stays here, in the test.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import request from 'supertest';
+import type { LwaEmulator } from '../../lib/testing';
+import { CLIENT_ID, useEmulator } from '../support/fixture';
+
+const root = join(__dirname, '..', '..');
+
+const lwa = useEmulator();
+let emu: LwaEmulator;
+beforeAll(() => {
+  emu = lwa.emu;
+});
+
+const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+/** Starts the app on `platform` in a child process; resolves to its base URL. */
+function startApp(platform: 'express' | 'fastify'): { child: ChildProcess; base: Promise<string> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'nestjs-entry', 'app.ts'), platform], {
+    cwd: root,
+    env: { ...process.env, LWA_TOKENINFO_URL: emu.tokenInfoURL, LWA_PROFILE_URL: emu.profileURL },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const base = new Promise<string>((resolve, reject) => {
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const port = /LISTENING (\d+)/.exec(stdout)?.[1];
+      if (port) resolve(`http://127.0.0.1:${port}`);
+    });
+    child.once('exit', (code) => reject(new Error(`the Nest app exited (${code}) before listening:\n${stderr}`)));
+  });
+  return { child, base };
+}
+
+async function stopApp(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.stdin!.end();
+  const timer = setTimeout(() => child.kill(), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+describe.each(['express', 'fastify'] as const)('NestJS on the %s platform', (platform) => {
+  let child: ChildProcess;
+  let base: string;
+  beforeAll(async () => {
+    const started = startApp(platform);
+    child = started.child;
+    base = await started.base;
+  }, 30_000);
+  afterAll(async () => {
+    if (child) await stopApp(child);
+  });
+
+  test('a valid token: 200, validate() gives req.user, req.authInfo has the token info', async () => {
+    const token = emu.mintToken({ clientId: CLIENT_ID, userId: 'amzn1.account.NEST', name: 'Ann' });
+    const res = await request(base).get('/api/me').set(bearer(token));
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ user: { id: 'amzn1.account.NEST', name: 'Ann' }, expiresIn: expect.any(Number) });
+    expect(res.body.expiresIn).toBeGreaterThan(0);
+  });
+
+  test('a valid token in a JSON body: 200', async () => {
+    const token = emu.mintToken({ clientId: CLIENT_ID, userId: 'amzn1.account.BODY' });
+    const res = await request(base).post('/api/me').send({ access_token: token });
+    expect(res.status).toBe(201); // Nest's default for a POST handler
+    expect(res.body.user).toEqual({ id: 'amzn1.account.BODY', name: expect.any(String) });
+  });
+
+  test('no token: 401 with the bare challenge', async () => {
+    const res = await request(base).get('/api/me');
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toBe('Bearer realm="Users"');
+    expect(res.body).toEqual({ statusCode: 401, message: 'Unauthorized' });
+  });
+
+  test('a token Amazon does not know: 401 invalid_token', async () => {
+    const res = await request(base)
+      .get('/api/me')
+      .set(bearer(`Atza|${'q'.repeat(400)}`));
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="Users", error="invalid_token"/);
+  });
+
+  test('a token in two places: 400 invalid_request with its challenge', async () => {
+    const token = emu.mintToken({ clientId: CLIENT_ID });
+    const res = await request(base).get('/api/me').query({ access_token: token }).set(bearer(token));
+    expect(res.status).toBe(400);
+    expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="Users", error="invalid_request"/);
+    expect(res.body).toEqual({ statusCode: 400, message: 'Bad Request' });
+  });
+
+  test('a token without the profile scope (Amazon says insufficient_scope): 403 with its challenge', async () => {
+    const token = emu.mintToken({ clientId: CLIENT_ID, scopes: [] });
+    const res = await request(base).get('/api/me').set(bearer(token));
+    expect(res.status).toBe(403);
+    expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="Users", error="insufficient_scope"/);
+    expect(res.body).toEqual({ statusCode: 403, message: 'Forbidden' });
+  });
+
+  test('validate() refuses (returns false): 401 invalid_token', async () => {
+    const token = emu.mintToken({ clientId: CLIENT_ID, userId: 'amzn1.account.BLOCKED' });
+    const res = await request(base).get('/api/me').set(bearer(token));
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="Users", error="invalid_token"/);
+  });
+
+  test('validate() throws an HttpException: it passes through, no challenge', async () => {
+    const token = emu.mintToken({ clientId: CLIENT_ID, userId: 'amzn1.account.FORBIDDEN' });
+    const res = await request(base).get('/api/me').set(bearer(token));
+    expect(res.status).toBe(403);
+    expect(res.body).toMatchObject({ statusCode: 403, message: 'Not here' });
+    expect(res.headers['www-authenticate']).toBeUndefined();
+  });
+
+  test('Amazon down: 502 with the LwaError code, no challenge', async () => {
+    emu.fault('profile', { kind: 'status', status: 500 });
+    const token = emu.mintToken({ clientId: CLIENT_ID });
+    const res = await request(base).get('/api/me').set(bearer(token));
+    expect(res.status).toBe(502);
+    expect(res.body).toEqual({ statusCode: 502, message: 'Bad Gateway', code: 'ERR_LWA_UPSTREAM_STATUS' });
+    expect(res.headers['www-authenticate']).toBeUndefined();
+  });
+
+  test("Amazon's rate limit: 503 ERR_LWA_RATE_LIMITED with Amazon's Retry-After", async () => {
+    emu.fault('tokeninfo', { kind: 'rate-limit', retryAfter: 30 });
+    const token = emu.mintToken({ clientId: CLIENT_ID });
+    const res = await request(base).get('/api/me').set(bearer(token));
+    expect(res.status).toBe(503);
+    expect(res.body).toEqual({ statusCode: 503, message: 'Service Unavailable', code: 'ERR_LWA_RATE_LIMITED' });
+    expect(res.headers['retry-after']).toBe('30');
+  });
+});
