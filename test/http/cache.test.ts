@@ -24,22 +24,14 @@ import {
   useEmulator,
   type MeBody,
   type TestUser,
+  useMovableClock,
 } from '../support/fixture';
 
 const lwa = useEmulator();
 const calls = () => ({ ...lwa.emu.calls });
 
-// The clock: real time plus an offset the tests move. The emulator and the strategy both read Date.now.
-let offset = 0;
-const advance = (ms: number) => {
-  offset += ms;
-};
-beforeEach(() => {
-  offset = 0;
-  const realNow = Date.now.bind(Date);
-  jest.spyOn(Date, 'now').mockImplementation(() => realNow() + offset);
-});
-afterEach(() => jest.restoreAllMocks());
+// The clock: real time plus an offset the tests move (the emulator and the strategy read Date.now).
+const advance = useMovableClock();
 
 const events = recordEvents<CacheEvent>(CHANNELS.cache);
 const types = () => events.map((e) => e.type);

@@ -3,11 +3,10 @@
  * fails at once without calling Amazon, one probe goes through after the cooldown, and Amazon's
  * refusals never count. The breaker reads the wall clock, which the tests move (Date.now).
  */
-import diagnostics_channel from 'node:diagnostics_channel';
 import request from 'supertest';
 import { CHANNELS, LwaCircuitOpenError, Strategy, type CircuitEvent } from '../../lib';
 import type { Fault, LwaEmulator } from '../../lib/testing';
-import { acceptAll, CLIENT_ID, useEmulator } from '../support/fixture';
+import { acceptAll, CLIENT_ID, useEmulator, useMovableClock, recordEvents } from '../support/fixture';
 
 const lwa = useEmulator();
 let emu: LwaEmulator;
@@ -15,24 +14,10 @@ beforeAll(() => {
   emu = lwa.emu;
 });
 
-let offset = 0;
-const advance = (ms: number) => {
-  offset += ms;
-};
-beforeEach(() => {
-  offset = 0;
-  const realNow = Date.now.bind(Date);
-  jest.spyOn(Date, 'now').mockImplementation(() => realNow() + offset);
-});
-afterEach(() => jest.restoreAllMocks());
+// The clock: real time plus an offset the tests move (the emulator and the strategy read Date.now).
+const advance = useMovableClock();
 
-let events: CircuitEvent[] = [];
-const onCircuit = (e: unknown) => void events.push(e as CircuitEvent);
-beforeEach(() => {
-  events = [];
-  diagnostics_channel.subscribe(CHANNELS.circuit, onCircuit);
-});
-afterEach(() => diagnostics_channel.unsubscribe(CHANNELS.circuit, onCircuit));
+const events = recordEvents<CircuitEvent>(CHANNELS.circuit);
 
 const mint = () => emu.mintToken({ clientId: CLIENT_ID });
 const get = (app: Parameters<typeof request>[0], token = mint()) =>

@@ -3,11 +3,10 @@
  * down does not multiply calls to Amazon, and whatever a store returns is a miss at worst. Over
  * HTTP against the emulator; the clock (Date.now) is moved by the tests.
  */
-import diagnostics_channel from 'node:diagnostics_channel';
 import request from 'supertest';
-import { CHANNELS, Strategy, type CacheEntry, type CacheEvent, type CacheStore } from '../../lib';
+import { Strategy, type CacheEntry, type CacheStore } from '../../lib';
 import type { LwaEmulator } from '../../lib/testing';
-import { acceptAll, CLIENT_ID, useEmulator } from '../support/fixture';
+import { acceptAll, CLIENT_ID, useEmulator, useMovableClock } from '../support/fixture';
 
 const lwa = useEmulator();
 let emu: LwaEmulator;
@@ -15,24 +14,8 @@ beforeAll(() => {
   emu = lwa.emu;
 });
 
-let offset = 0;
-const advance = (ms: number) => {
-  offset += ms;
-};
-beforeEach(() => {
-  offset = 0;
-  const realNow = Date.now.bind(Date);
-  jest.spyOn(Date, 'now').mockImplementation(() => realNow() + offset);
-});
-afterEach(() => jest.restoreAllMocks());
-
-let events: CacheEvent[] = [];
-const onCache = (e: unknown) => void events.push(e as CacheEvent);
-beforeEach(() => {
-  events = [];
-  diagnostics_channel.subscribe(CHANNELS.cache, onCache);
-});
-afterEach(() => diagnostics_channel.unsubscribe(CHANNELS.cache, onCache));
+// The clock: real time plus an offset the tests move (the emulator and the strategy read Date.now).
+const advance = useMovableClock();
 
 const mint = (expiresIn?: number) => emu.mintToken({ clientId: CLIENT_ID, ...(expiresIn ? { expiresIn } : {}) });
 const get = (app: Parameters<typeof request>[0], token: string) =>

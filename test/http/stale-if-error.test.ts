@@ -4,11 +4,10 @@
  * token's own expiry or the stale window. With the in-memory cache and with a store. The cache and
  * the emulator read the wall clock, which the tests move (Date.now).
  */
-import diagnostics_channel from 'node:diagnostics_channel';
 import request from 'supertest';
 import { CHANNELS, type CacheEntry, type CacheEvent, type CacheStore } from '../../lib';
 import type { Fault, LwaEmulator, MintOptions } from '../../lib/testing';
-import { CLIENT_ID, type MeBody, useEmulator } from '../support/fixture';
+import { CLIENT_ID, type MeBody, useEmulator, useMovableClock, recordEvents } from '../support/fixture';
 
 const lwa = useEmulator();
 let emu: LwaEmulator;
@@ -16,24 +15,10 @@ beforeAll(() => {
   emu = lwa.emu;
 });
 
-let offset = 0;
-const advance = (ms: number) => {
-  offset += ms;
-};
-beforeEach(() => {
-  offset = 0;
-  const realNow = Date.now.bind(Date);
-  jest.spyOn(Date, 'now').mockImplementation(() => realNow() + offset);
-});
-afterEach(() => jest.restoreAllMocks());
+// The clock: real time plus an offset the tests move (the emulator and the strategy read Date.now).
+const advance = useMovableClock();
 
-let events: CacheEvent[] = [];
-const onCache = (e: unknown) => void events.push(e as CacheEvent);
-beforeEach(() => {
-  events = [];
-  diagnostics_channel.subscribe(CHANNELS.cache, onCache);
-});
-afterEach(() => diagnostics_channel.unsubscribe(CHANNELS.cache, onCache));
+const events = recordEvents<CacheEvent>(CHANNELS.cache);
 
 const mint = (extra: Partial<MintOptions> = {}) => emu.mintToken({ clientId: CLIENT_ID, ...extra });
 const get = (app: Parameters<typeof request>[0], token: string) =>
