@@ -4,6 +4,7 @@ export type {
   StrategyOptions,
   StrategyOptionsWithRequest,
   StrategyOptionsBase,
+  IdResolver,
   LwaRegion,
   TokenInfoTransport,
 } from './options';

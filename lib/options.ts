@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Dispatcher } from 'undici';
+import type { IdRule } from './audience';
 import type { ResolvedCacheOptions } from './cache/cached-verifier';
 import type { CacheStore } from './cache/entry';
 import type { CircuitSettings } from './circuit-breaker';
@@ -42,6 +43,24 @@ const REGION_HOSTS: Readonly<Record<LwaRegion, string>> = Object.freeze({
 export type TokenInfoTransport = 'header' | 'query';
 
 /**
+ * The IDs allowed for one request, as a function of it: how one strategy serves several LWA
+ * security profiles (a tenant each, or apps added over time). Called on each request that carries a
+ * token, before Amazon is asked; may return a promise. An empty array accepts no token for that
+ * request (a 401 whose outcome event says `no_client_ids` or `no_app_ids`). If it throws or
+ * rejects, or returns anything but a string or an array of non-empty strings (a `TypeError`), the
+ * request ends in Passport's `error()`: the app's fault, not the client's. Verdicts are cached
+ * per set of IDs, so a token verified for one tenant is never accepted for another from the cache.
+ * @example
+ * ```ts
+ * const clientIDFor: IdResolver = (req) => tenants.byHost(req.headers.host).clientIDs;
+ * new Strategy({ clientID: clientIDFor }, verify);
+ * ```
+ */
+export type IdResolver<TRequest = IncomingMessage> = (
+  req: TRequest,
+) => string | readonly string[] | PromiseLike<string | readonly string[]>;
+
+/**
  * Options shared by both verify shapes. Only `clientID` is required.
  * @example
  * ```ts
@@ -49,10 +68,16 @@ export type TokenInfoTransport = 'header' | 'query';
  * ```
  */
 export interface StrategyOptionsBase<TRequest = IncomingMessage> {
-  /** Your LWA security profile's client ID(s): tokeninfo `aud` must equal one of them. */
-  clientID: string | readonly string[];
-  /** If set, tokeninfo `app_id` must equal one of these too. Default: not checked. */
-  appID?: string | readonly string[];
+  /**
+   * Your LWA security profile's client ID(s): tokeninfo `aud` must equal one of them. Or a
+   * function of the request that returns them ({@link IdResolver}), for an API serving several.
+   */
+  clientID: string | readonly string[] | IdResolver<TRequest>;
+  /**
+   * If set, tokeninfo `app_id` must equal one of these too; a function of the request as for
+   * `clientID`. Default: not checked.
+   */
+  appID?: string | readonly string[] | IdResolver<TRequest>;
   /** Which Amazon API host to use. Default `'NA'` (`api.amazon.com`). */
   region?: LwaRegion;
   /**
@@ -205,8 +230,8 @@ export interface StrategyOptionsWithRequest<TRequest = IncomingMessage> extends 
 
 /** The checked, normalised form of the options, built once in the constructor. */
 export interface ResolvedOptions {
-  readonly clientIDs: ReadonlySet<string>;
-  readonly appIDs: ReadonlySet<string> | undefined;
+  readonly clientID: IdRule;
+  readonly appID: IdRule | undefined;
   readonly tokenInfoURL: string;
   readonly profileURL: string;
   readonly tokenInfoTransport: TokenInfoTransport;
@@ -248,14 +273,16 @@ function fail(option: string, expected: string): never {
   throw new TypeError(`passport-lwa-token: option \`${option}\` must be ${expected}`);
 }
 
-function idSet(option: string, value: unknown): Set<string> {
+/** Fixed IDs, checked now; or the app's function, whose result is checked on each request (lib/audience.ts). */
+function idRule(option: string, value: unknown): IdRule {
+  if (typeof value === 'function') return value as IdRule;
   const list = typeof value === 'string' ? [value] : value;
   if (
     !Array.isArray(list) ||
     list.length === 0 ||
     !list.every((id) => typeof id === 'string' && id.trim() !== '' && id === id.trim())
   ) {
-    fail(option, 'a non-empty string or a non-empty array of non-empty strings');
+    fail(option, 'a non-empty string, a non-empty array of non-empty strings, or a function of the request');
   }
   return new Set(list as string[]);
 }
@@ -396,8 +423,8 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   rejectUnknown(o, KNOWN_OPTIONS);
 
   if (o.clientID === undefined) fail('clientID', 'set to your LWA client ID (a string or an array of them)');
-  const clientIDs = idSet('clientID', o.clientID);
-  const appIDs = o.appID === undefined ? undefined : idSet('appID', o.appID);
+  const clientID = idRule('clientID', o.clientID);
+  const appID = o.appID === undefined ? undefined : idRule('appID', o.appID);
 
   const region = o.region ?? 'NA';
   if (typeof region !== 'string' || !Object.hasOwn(REGION_HOSTS, region)) {
@@ -446,8 +473,8 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   }
 
   return Object.freeze({
-    clientIDs,
-    appIDs,
+    clientID,
+    appID,
     tokenInfoURL,
     profileURL,
     tokenInfoTransport,

@@ -36,7 +36,9 @@ export type RefusalReason =
   | 'app_id_mismatch'
   | 'user_id_mismatch'
   | 'insufficient_scope'
-  | 'user_refused';
+  | 'user_refused'
+  | 'no_client_ids'
+  | 'no_app_ids';
 
 export interface Refusal {
   readonly status: 400 | 401 | 403;
@@ -83,6 +85,10 @@ export const refusals = {
     'The access token lacks the scope needed for the customer profile',
   ),
   userRefused: make(401, 'invalid_token', 'user_refused', 'The account is not allowed to sign in'),
+  // A `clientID` or `appID` function gave an empty list for this request (an unknown tenant, say):
+  // no application is accepted, so no token is. To the client it reads as any other audience refusal.
+  noClientIds: make(401, 'invalid_token', 'no_client_ids', 'The access token was issued to another application'),
+  noAppIds: make(401, 'invalid_token', 'no_app_ids', 'The access token was issued to another application'),
 } as const;
 
 /**

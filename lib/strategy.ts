@@ -3,6 +3,7 @@ import * as passportStrategy from 'passport-strategy';
 import { alexaAccessToken } from './alexa';
 import { AmazonClient } from './amazon-client';
 import { AmazonGate } from './amazon-gate';
+import { acceptsNone, AudienceResolver } from './audience';
 import { CachedVerifier } from './cache/cached-verifier';
 import { CircuitBreaker } from './circuit-breaker';
 import { LwaError } from './errors';
@@ -68,6 +69,7 @@ export class Strategy<TUser = unknown, TRequest = IncomingMessage> extends Passp
   private readonly verifyFn: (...args: never[]) => unknown;
   private readonly client: AmazonClient;
   private readonly verifier: TokenVerifier;
+  private readonly audiences: AudienceResolver;
   /**
    * A forgotten body parser is told once per strategy, not once per request. An object, since
    * Passport runs each request on `Object.create(strategy)`: a flag set there would stay there.
@@ -100,11 +102,12 @@ export class Strategy<TUser = unknown, TRequest = IncomingMessage> extends Passp
     // bounded: the circuit breaker and the pending limit (docs/design.md, "Failure behaviour").
     const { circuitBreaker, maxPending, cache, timeout } = this.options;
     const gate = new AmazonGate(
-      new AmazonVerifier(this.client, this.options),
+      new AmazonVerifier(this.client),
       new PendingLimit(maxPending),
       circuitBreaker === false ? undefined : new CircuitBreaker(circuitBreaker),
     );
-    this.verifier = new CachedVerifier(gate, cache, this.options, timeout);
+    this.verifier = new CachedVerifier(gate, cache, timeout);
+    this.audiences = new AudienceResolver(this.options.clientID, this.options.appID);
   }
 
   /** Called by Passport for each request; not meant to be called directly. */
@@ -138,7 +141,15 @@ export class Strategy<TUser = unknown, TRequest = IncomingMessage> extends Passp
   }
 
   private async authenticateToken(req: TRequest, token: string, origin: TokenOrigin): Promise<void> {
-    const verification = await this.verifier.verify(token);
+    // Whom the token must be for. Fixed options give it without a promise, so the usual
+    // configuration waits on nothing here; a function of the request (a tenant's IDs) may be async,
+    // and its error is the app's (the caller's catch: Passport's error(), no call to Amazon).
+    const resolving = this.audiences.resolve(req);
+    const audience = resolving instanceof Promise ? await resolving : resolving;
+    const none = acceptsNone(audience);
+    if (none) return this.refuse(req, none, origin);
+
+    const verification = await this.verifier.verify(token, audience);
     if (!verification.ok) return this.refuse(req, verification.refusal, origin);
     const { tokenInfo, profile } = verification.verified;
 

@@ -19,17 +19,27 @@ export type Verification =
   | { readonly ok: true; readonly verified: VerifiedToken; readonly stale?: true }
   | { readonly ok: false; readonly refusal: Refusal };
 
+/** Whom a token must have been issued to: `aud` one of `clientIDs`, and `app_id` one of `appIDs` if set. */
 export interface AudienceRules {
   readonly clientIDs: ReadonlySet<string>;
   readonly appIDs: ReadonlySet<string> | undefined;
 }
 
 /**
- * Turns a token into a verdict. Refusals resolve; outages and bad answers reject with an LwaError.
- * `deadline` bounds the whole verification; without one, the verifier's own `timeout` does.
+ * The rules of one request (the same for every request unless `clientID` or `appID` is a function),
+ * with `tag`, a short digest of them that every cache and single-flight key carries.
+ */
+export interface Audience extends AudienceRules {
+  readonly tag: string;
+}
+
+/**
+ * Turns a token into a verdict on it for `audience`. Refusals resolve; outages and bad answers
+ * reject with an LwaError. `deadline` bounds the whole verification; without one, the verifier's
+ * own `timeout` does.
  */
 export interface TokenVerifier {
-  verify(token: string, deadline?: Deadline): Promise<Verification>;
+  verify(token: string, audience: Audience, deadline?: Deadline): Promise<Verification>;
 }
 
 /**
@@ -38,17 +48,14 @@ export interface TokenVerifier {
  * then known to be bad; otherwise an outage is an error, never a refusal.
  */
 export class AmazonVerifier implements TokenVerifier {
-  constructor(
-    private readonly client: AmazonClient,
-    private readonly rules: AudienceRules,
-  ) {}
+  constructor(private readonly client: AmazonClient) {}
 
-  async verify(token: string, deadline?: Deadline): Promise<Verification> {
+  async verify(token: string, rules: AudienceRules, deadline?: Deadline): Promise<Verification> {
     const [info, profile] = await Promise.allSettled([
       this.client.tokenInfo(token, deadline),
       this.client.profile(token, deadline),
     ]);
-    return decide(info, profile, this.rules, Date.now());
+    return decide(info, profile, rules, Date.now());
   }
 }
 

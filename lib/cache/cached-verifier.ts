@@ -3,7 +3,7 @@ import { Deadline } from '../deadline';
 import { DEFAULT_TIMEOUT_MS } from '../defaults';
 import { isOutage, LwaCircuitOpenError, LwaOverloadedError } from '../errors';
 import { publishCache, type CacheEvent } from '../events';
-import type { AudienceRules, TokenVerifier, Verification } from '../verification';
+import type { Audience, TokenVerifier, Verification } from '../verification';
 import { deepFreeze } from './deep-freeze';
 import type { CacheStore } from './entry';
 import { GuardedStoreCache } from './guarded-store';
@@ -51,8 +51,10 @@ const STALE: CacheEvent = Object.freeze({ type: 'stale' });
  * never served stale, and Amazon refusing a token drops whatever verified verdict was kept for it.
  *
  * Keys are `lwa:v1:<audience tag>:<SHA-256 of the token, base64url>`: never the token. The tag is
- * derived from `clientID` and `appID`, so strategies with other audiences sharing one store never
- * read each other's verdicts (a token verified for app A is not thereby good for app B).
+ * the request's audience's (from `clientID` and `appID`, per request when they are functions), so
+ * strategies or tenants with other audiences, in one process or sharing one store, never read each
+ * other's verdicts (a token verified for app A is not thereby good for app B). Single flight, the
+ * local layer, refusals and stale verdicts all go by that key.
  *
  * Every verdict handed out is deep-frozen: one cached profile serves many requests, and an app that
  * mutated it would otherwise change what later requests see.
@@ -63,25 +65,22 @@ export class CachedVerifier implements TokenVerifier {
   private readonly flights = new SingleFlight<Verification>();
   private readonly local: LocalLayer | undefined;
   private readonly store: GuardedStoreCache | undefined;
-  private readonly prefix: string;
 
   constructor(
     private readonly upstream: TokenVerifier,
     private readonly options: ResolvedCacheOptions,
-    rules: AudienceRules,
     private readonly timeout: number = DEFAULT_TIMEOUT_MS,
     // Read on each use, not captured, so a test that replaces Date.now moves this clock too.
     private readonly now: () => number = () => Date.now(),
   ) {
-    this.prefix = `lwa:v1:${audienceTag(rules)}:`;
     if (options !== false) {
       if (options.store) this.store = new GuardedStoreCache(options.store, options.storeTimeout, now);
       if (!options.store || options.localTtl > 0) this.local = new LocalLayer(options.max, now);
     }
   }
 
-  verify(token: string): Promise<Verification> {
-    const key = this.prefix + hash('sha256', token, 'base64url');
+  verify(token: string, audience: Audience): Promise<Verification> {
+    const key = `lwa:v1:${audience.tag}:${hash('sha256', token, 'base64url')}`;
     const remembered = this.local?.get(key);
     if (remembered !== undefined && remembered.freshUntil > this.now()) {
       publishCache(remembered.verdict.ok ? HIT_VERIFIED : HIT_REFUSED);
@@ -92,7 +91,7 @@ export class CachedVerifier implements TokenVerifier {
       publishCache(SHARED);
       return flight;
     }
-    return this.flights.start(key, () => this.load(key, token, remembered));
+    return this.flights.start(key, () => this.load(key, token, audience, remembered));
   }
 
   /** Entries in the in-process layer, verified verdicts and refusals (for tests and the benchmark). */
@@ -102,7 +101,12 @@ export class CachedVerifier implements TokenVerifier {
   }
 
   /** A verification: the store, then Amazon; `lapsed` is what the local layer held past its freshness. */
-  private async load(key: string, token: string, lapsed: Remembered | undefined): Promise<Verification> {
+  private async load(
+    key: string,
+    token: string,
+    audience: Audience,
+    lapsed: Remembered | undefined,
+  ): Promise<Verification> {
     const deadline = new Deadline(this.timeout);
     try {
       let fallback = lapsed;
@@ -119,7 +123,7 @@ export class CachedVerifier implements TokenVerifier {
       if (this.options !== false) publishCache(MISS);
       let verdict: Verification;
       try {
-        verdict = deepFreeze(await this.upstream.verify(token, deadline));
+        verdict = deepFreeze(await this.upstream.verify(token, audience, deadline));
       } catch (err) {
         const stale = this.options !== false && canServeStale(err) ? staleStandIn(fallback, this.now()) : undefined;
         if (stale === undefined) throw err;
@@ -161,10 +165,4 @@ export class CachedVerifier implements TokenVerifier {
 /** An outage, or Amazon not asked because of one (circuit open) or because of load (too many pending). */
 function canServeStale(err: unknown): boolean {
   return isOutage(err) || err instanceof LwaCircuitOpenError || err instanceof LwaOverloadedError;
-}
-
-/** A short, stable tag for the audience rules, so that differently configured strategies never share keys. */
-function audienceTag(rules: AudienceRules): string {
-  const ids = JSON.stringify([[...rules.clientIDs].sort(), rules.appIDs ? [...rules.appIDs].sort() : null]);
-  return hash('sha256', ids, 'base64url').slice(0, 12);
 }

@@ -189,6 +189,9 @@ describe('nothing the library emits or throws carries a token', () => {
   test('every refusal', async () => {
     const app = appWith();
     const strict = appWith({ appID: 'amzn1.application.mine' });
+    // A tenant with no application: the functions give an empty list.
+    const closed = appWith({ clientID: () => [] });
+    const noApps = appWith({ appID: async () => [] });
     const refusing = appWith({}, async () => false as const);
     const failing = appWith({}, async (_t, profile) => {
       throw Object.assign(new Error(`no account for ${profile.id}`), { status: 500, code: 'APP_ERROR' });
@@ -210,6 +213,8 @@ describe('nothing the library emits or throws carries a token', () => {
     expect((await send(app, revoked)).status).toBe(401);
     expect((await send(app, lwa.emu.mintToken({ clientId: OTHER_CLIENT_ID }), 'query')).status).toBe(401);
     expect((await send(strict, lwa.mint({ appId: 'amzn1.application.other' }))).status).toBe(401);
+    expect((await send(closed, lwa.mint(), 'query')).status).toBe(401);
+    expect((await send(noApps, lwa.mint(), 'body')).status).toBe(401);
     expect((await send(app, lwa.mint({ scopes: [] }), 'x-amz-access-token')).status).toBe(403);
     expect((await send(refusing, lwa.mint(), 'body')).status).toBe(401);
     expect((await send(failing, lwa.mint(), 'query')).status).toBe(500);
@@ -348,6 +353,8 @@ describe('nothing the library emits or throws carries a token', () => {
       'user_id_mismatch',
       'insufficient_scope',
       'user_refused',
+      'no_client_ids',
+      'no_app_ids',
     ];
     expect([...seen.codes].filter((c) => c.startsWith('ERR_LWA_')).sort()).toEqual([...ALL_CODES].sort());
     expect([...seen.reasons].sort()).toEqual([...ALL_REASONS].sort());

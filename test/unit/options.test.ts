@@ -70,6 +70,23 @@ describe('constructor options', () => {
     ).not.toThrow();
   });
 
+  test('clientID and appID accept a function of the request, sync or async (its result is checked per request)', () => {
+    expect(make({ clientID: () => 'c' })).not.toThrow();
+    expect(make({ clientID: async () => ['a', 'b'], appID: () => 'app' })).not.toThrow();
+    expect(make({ clientID: 'c', appID: async () => [] })).not.toThrow();
+    const rules = resolveOptions({ clientID: ['a', 'b'], appID: 'app' });
+    expect(rules.clientID).toEqual(new Set(['a', 'b']));
+    expect(rules.appID).toEqual(new Set(['app']));
+  });
+
+  test.each([
+    ['an object', { clientID: { id: 'c' } }],
+    ['a number', { clientID: 42 }],
+    ['null', { clientID: null }],
+  ])('clientID as %s is still refused, naming a function as an option', (_name, options) => {
+    expect(make(options)).toThrow(/`clientID` must be .*or a function of the request/);
+  });
+
   test.each([0, 10])('retries %i is accepted', (retries) => {
     expect(make({ clientID: 'c', retries })).not.toThrow();
   });

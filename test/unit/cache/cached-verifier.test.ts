@@ -6,10 +6,11 @@
  */
 import { CachedVerifier } from '../../../lib/cache/cached-verifier';
 import { resolveOptions } from '../../../lib/options';
-import type { TokenVerifier, Verification } from '../../../lib/verification';
+import type { Audience, TokenVerifier, Verification } from '../../../lib/verification';
 import { verifiedVerdict } from '../../support/fixture';
 
-const rules = resolveOptions({ clientID: 'c' });
+/** The audience of a strategy with `clientID: 'c'`. */
+const audience: Audience = { clientIDs: new Set(['c']), appIDs: undefined, tag: 'tag-c' };
 const token = (name: string | number) => `Atza|${name}`;
 
 /** A stand-in for Amazon that vouches for every token, and counts how often it was asked. */
@@ -27,22 +28,22 @@ function countingUpstream(verdict: () => Verification = verifiedVerdict): TokenV
 describe('the LRU bound: `cache.max`', () => {
   test('never holds more than max entries, whatever the number of distinct tokens', async () => {
     const cache = resolveOptions({ clientID: 'c', cache: { max: 100 } }).cache;
-    const verifier = new CachedVerifier(countingUpstream(), cache, rules);
-    for (let i = 0; i < 1000; i += 1) await verifier.verify(token(i));
+    const verifier = new CachedVerifier(countingUpstream(), cache);
+    for (let i = 0; i < 1000; i += 1) await verifier.verify(token(i), audience);
     expect(verifier.cachedEntries).toBe(100);
   });
 
   test('drops the least recently used token first', async () => {
     const upstream = countingUpstream();
     const cache = resolveOptions({ clientID: 'c', cache: { max: 2 } }).cache;
-    const verifier = new CachedVerifier(upstream, cache, rules);
+    const verifier = new CachedVerifier(upstream, cache);
     // a, b, a again, then c: b is now the least recently used, and makes room for c.
-    for (const name of ['a', 'b', 'a', 'c']) await verifier.verify(token(name));
+    for (const name of ['a', 'b', 'a', 'c']) await verifier.verify(token(name), audience);
     expect(upstream.calls).toBe(3);
-    await verifier.verify(token('a'));
-    await verifier.verify(token('c'));
+    await verifier.verify(token('a'), audience);
+    await verifier.verify(token('c'), audience);
     expect(upstream.calls).toBe(3);
-    await verifier.verify(token('b'));
+    await verifier.verify(token('b'), audience);
     expect(upstream.calls).toBe(4);
   });
 });
@@ -54,7 +55,7 @@ test('does not cache a token that has no life left', async () => {
       ? { ok: true, verified: { ...v.verified, tokenInfo: { ...v.verified.tokenInfo, expiresAt: Date.now() - 1 } } }
       : v;
   });
-  const verifier = new CachedVerifier(upstream, resolveOptions({ clientID: 'c' }).cache, rules);
-  await verifier.verify(token('lapsed'));
+  const verifier = new CachedVerifier(upstream, resolveOptions({ clientID: 'c' }).cache);
+  await verifier.verify(token('lapsed'), audience);
   expect(verifier.cachedEntries).toBe(0);
 });

@@ -10,7 +10,7 @@ import { LwaTimeoutError } from '../../../lib/errors';
 import { CHANNELS, type CacheEvent } from '../../../lib/events';
 import { resolveOptions } from '../../../lib/options';
 import { refusals } from '../../../lib/refusal';
-import type { TokenVerifier, Verification } from '../../../lib/verification';
+import type { Audience, TokenVerifier, Verification } from '../../../lib/verification';
 import { recordEvents, verifiedVerdict as verified } from '../../support/fixture';
 
 /** A verifier whose answers the test hands out one by one. */
@@ -30,7 +30,8 @@ class GatedUpstream implements TokenVerifier {
 }
 
 const TOKEN = `Atza|${'a'.repeat(400)}`;
-const rules = resolveOptions({ clientID: 'c' });
+/** The audience of a strategy with `clientID: 'c'`. */
+const audience: Audience = { clientIDs: new Set(['c']), appIDs: undefined, tag: 'tag-c' };
 const defaults = resolveOptions({ clientID: 'c' }).cache;
 
 const events = recordEvents<CacheEvent>(CHANNELS.cache);
@@ -81,8 +82,8 @@ describe.each<[string, ResolvedCacheOptions]>([
 ])('single flight in the cached verifier, %s', (_name, cache) => {
   test('1,000 concurrent verifications of one token: one upstream call, one shared verdict', async () => {
     const upstream = new GatedUpstream();
-    const verifier = new CachedVerifier(upstream, cache, rules);
-    const all = Array.from({ length: 1000 }, () => verifier.verify(TOKEN));
+    const verifier = new CachedVerifier(upstream, cache);
+    const all = Array.from({ length: 1000 }, () => verifier.verify(TOKEN, audience));
     expect(upstream.calls).toBe(1);
     upstream.answer(verified());
     const verdicts = await Promise.all(all);
@@ -97,14 +98,14 @@ describe.each<[string, ResolvedCacheOptions]>([
 
   test('an upstream failure reaches every waiter and is not cached', async () => {
     const upstream = new GatedUpstream();
-    const verifier = new CachedVerifier(upstream, cache, rules);
-    const all = Array.from({ length: 100 }, () => verifier.verify(TOKEN));
+    const verifier = new CachedVerifier(upstream, cache);
+    const all = Array.from({ length: 100 }, () => verifier.verify(TOKEN, audience));
     const failure = new LwaTimeoutError('tokeninfo', 5000);
     upstream.fail(failure);
     const settled = await Promise.allSettled(all);
     expect(settled.every((s) => s.status === 'rejected' && s.reason === failure)).toBe(true);
 
-    const next = verifier.verify(TOKEN);
+    const next = verifier.verify(TOKEN, audience);
     expect(upstream.calls).toBe(2);
     upstream.answer(verified());
     await expect(next).resolves.toMatchObject({ ok: true });
@@ -112,11 +113,30 @@ describe.each<[string, ResolvedCacheOptions]>([
 
   test('a refusal is shared with every waiter', async () => {
     const upstream = new GatedUpstream();
-    const verifier = new CachedVerifier(upstream, cache, rules);
-    const all = Array.from({ length: 10 }, () => verifier.verify(TOKEN));
+    const verifier = new CachedVerifier(upstream, cache);
+    const all = Array.from({ length: 10 }, () => verifier.verify(TOKEN, audience));
     upstream.answer({ ok: false, refusal: refusals.tokenRejected });
     for (const verdict of await Promise.all(all))
       expect(verdict).toEqual({ ok: false, refusal: refusals.tokenRejected });
     expect(upstream.calls).toBe(1);
+  });
+
+  test("another audience's request for the same token does not join the flight, nor read its verdict", async () => {
+    const upstream = new GatedUpstream();
+    const verifier = new CachedVerifier(upstream, cache);
+    const other: Audience = { clientIDs: new Set(['d']), appIDs: undefined, tag: 'tag-d' };
+    const mine = verifier.verify(TOKEN, audience);
+    const theirs = verifier.verify(TOKEN, other);
+    expect(upstream.calls).toBe(2);
+    upstream.answer(verified());
+    await Promise.all([mine, theirs]);
+    // A third audience misses even where the first two are cached; the first's verdict still hits.
+    const third: Audience = { clientIDs: new Set(['e']), appIDs: undefined, tag: 'tag-e' };
+    const later = verifier.verify(TOKEN, third);
+    expect(upstream.calls).toBe(3);
+    if (cache !== false) await verifier.verify(TOKEN, audience);
+    expect(upstream.calls).toBe(3);
+    upstream.answer(verified());
+    await later;
   });
 });
