@@ -4,6 +4,7 @@ import { LwaUpstreamError } from './errors';
 import { normalizeProfile, type AmazonProfile } from './profile';
 import { refusals, type Refusal } from './refusal';
 import { checkTokenInfo, type CheckedTokenInfo } from './token-info';
+import type { VerificationTrace } from './tracing';
 
 /** A token Amazon vouched for: issued to one of our clients, with the customer's profile. */
 interface VerifiedToken {
@@ -26,10 +27,11 @@ export interface AudienceRules {
 
 /**
  * Turns a token into a verdict. Refusals resolve; outages and bad answers reject with an LwaError.
- * `deadline` bounds the whole verification; without one, the verifier's own `timeout` does.
+ * `deadline` bounds the whole verification; without one, the verifier's own `timeout` does. `trace`,
+ * given only when someone traces authentications, is told the cache result and the attempts made.
  */
 export interface TokenVerifier {
-  verify(token: string, deadline?: Deadline): Promise<Verification>;
+  verify(token: string, deadline?: Deadline, trace?: VerificationTrace): Promise<Verification>;
 }
 
 /**
@@ -43,10 +45,10 @@ export class AmazonVerifier implements TokenVerifier {
     private readonly rules: AudienceRules,
   ) {}
 
-  async verify(token: string, deadline?: Deadline): Promise<Verification> {
+  async verify(token: string, deadline?: Deadline, trace?: VerificationTrace): Promise<Verification> {
     const [info, profile] = await Promise.allSettled([
-      this.client.tokenInfo(token, deadline),
-      this.client.profile(token, deadline),
+      this.client.tokenInfo(token, deadline, trace),
+      this.client.profile(token, deadline, trace),
     ]);
     return decide(info, profile, this.rules, Date.now());
   }
