@@ -13,6 +13,7 @@ import {
 import { nestsDeeperThan } from './json-depth';
 import { BodyEncodingError, BodyTooLargeError, discardBody, readBody } from './read-body';
 import { DEFAULT_TIMING, retryDelay, type RetryTiming } from './retry';
+import type { VerificationTrace } from './tracing';
 import { VERSION } from './version';
 
 /**
@@ -85,18 +86,21 @@ export class AmazonClient {
    * `GET /auth/o2/tokeninfo`: who the token was issued to. The token goes in `x-amz-access-token`,
    * not the URL, unless the query form was asked for: HTTP clients publish every URL they request
    * (undici's diagnostics channels, and tracing built on them), and proxies log it. Bounded by
-   * `deadline` (the verification's), or by a `timeout` of its own when none is given.
+   * `deadline` (the verification's), or by a `timeout` of its own when none is given. `trace` counts
+   * the attempts.
    */
-  tokenInfo(token: string, deadline?: Deadline): Promise<AmazonAnswer> {
+  tokenInfo(token: string, deadline?: Deadline, trace?: VerificationTrace): Promise<AmazonAnswer> {
     if (this.tokenInfoInQuery) {
-      return this.get('tokeninfo', this.tokenInfoURL + encodeURIComponent(token), BASE_HEADERS, deadline);
+      return this.get('tokeninfo', this.tokenInfoURL + encodeURIComponent(token), BASE_HEADERS, deadline, trace);
     }
-    return this.get('tokeninfo', this.tokenInfoURL, { ...BASE_HEADERS, 'x-amz-access-token': token }, deadline);
+    const headers = { ...BASE_HEADERS, 'x-amz-access-token': token };
+    return this.get('tokeninfo', this.tokenInfoURL, headers, deadline, trace);
   }
 
-  /** `GET /user/profile` with the token as a bearer credential; bounded as {@link tokenInfo} is. */
-  profile(token: string, deadline?: Deadline): Promise<AmazonAnswer> {
-    return this.get('profile', this.profileURL, { ...BASE_HEADERS, authorization: `Bearer ${token}` }, deadline);
+  /** `GET /user/profile` with the token as a bearer credential; bounded and counted as {@link tokenInfo} is. */
+  profile(token: string, deadline?: Deadline, trace?: VerificationTrace): Promise<AmazonAnswer> {
+    const headers = { ...BASE_HEADERS, authorization: `Bearer ${token}` };
+    return this.get('profile', this.profileURL, headers, deadline, trace);
   }
 
   /**
@@ -108,10 +112,11 @@ export class AmazonClient {
     url: string,
     headers: Record<string, string>,
     given: Deadline | undefined,
+    trace: VerificationTrace | undefined,
   ): Promise<AmazonAnswer> {
     const deadline = given ?? new Deadline(this.timeout, this.timing.now);
     try {
-      return await this.attempts(endpoint, url, headers, deadline);
+      return await this.attempts(endpoint, url, headers, deadline, trace);
     } finally {
       if (given === undefined) deadline.dispose();
     }
@@ -122,12 +127,15 @@ export class AmazonClient {
     url: string,
     headers: Record<string, string>,
     deadline: Deadline,
+    trace: VerificationTrace | undefined,
   ): Promise<AmazonAnswer> {
     const { now, random, sleep } = this.timing;
     const timeout = deadline.timeoutMs;
     const timedOut = (): LwaTimeoutError => new LwaTimeoutError(endpoint, timeout);
     for (let attempt = 1; ; attempt++) {
       if (deadline.expired) throw timedOut();
+      // The two calls run at once: the trace keeps the most attempts either made.
+      if (trace !== undefined && attempt > trace.upstreamAttempts) trace.upstreamAttempts = attempt;
       const started = now();
       const seen: { status?: number } = {};
       try {

@@ -2,6 +2,7 @@ import type { CircuitBreaker } from './circuit-breaker';
 import type { Deadline } from './deadline';
 import { isOutage, LwaOverloadedError } from './errors';
 import type { PendingLimit } from './pending-limit';
+import type { VerificationTrace } from './tracing';
 import type { Audience, TokenVerifier, Verification } from './verification';
 
 /**
@@ -17,14 +18,19 @@ export class AmazonGate implements TokenVerifier {
     private readonly breaker: CircuitBreaker | undefined,
   ) {}
 
-  async verify(token: string, audience: Audience, deadline?: Deadline): Promise<Verification> {
+  async verify(
+    token: string,
+    audience: Audience,
+    deadline?: Deadline,
+    trace?: VerificationTrace,
+  ): Promise<Verification> {
     const ticket = this.breaker?.admit();
     if (!this.pending.tryAcquire()) {
       if (ticket) this.breaker?.released(ticket);
       throw new LwaOverloadedError(this.pending.max);
     }
     try {
-      const verdict = await this.upstream.verify(token, audience, deadline);
+      const verdict = await this.upstream.verify(token, audience, deadline, trace);
       if (ticket) this.breaker?.succeeded(ticket);
       return verdict;
     } catch (err) {

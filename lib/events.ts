@@ -18,6 +18,11 @@ export const CHANNELS = Object.freeze({
   outcome: 'passport-lwa-token:outcome',
   cache: 'passport-lwa-token:cache',
   circuit: 'passport-lwa-token:circuit',
+  /**
+   * A tracing channel, not a plain one: `diagnostics_channel.tracingChannel(CHANNELS.authenticate)`,
+   * one trace per authentication, its context an `AuthenticateTraceContext` (docs/tracing.md).
+   */
+  authenticate: 'passport-lwa-token:authenticate',
 } as const);
 
 /**

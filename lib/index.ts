@@ -11,6 +11,7 @@ export type {
 export type { CacheOptions, CircuitBreakerOptions } from './options';
 export type { CacheStore, CacheEntry } from './cache/entry';
 export { CHANNELS, type CacheEvent, type UpstreamEvent, type OutcomeEvent, type CircuitEvent } from './events';
+export type { AuthenticateTraceContext, TraceCacheResult } from './tracing';
 export type { AmazonProfile } from './profile';
 export type { TokenInfo } from './token-info';
 // Types `req.authInfo.tokenInfo` for Express apps (a global augmentation: nothing at run time).

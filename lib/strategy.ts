@@ -7,11 +7,11 @@ import { acceptsNone, AudienceResolver } from './audience';
 import { CachedVerifier } from './cache/cached-verifier';
 import { CircuitBreaker } from './circuit-breaker';
 import { LwaError } from './errors';
-import { publishOutcome } from './events';
 import { extractToken, type RequestLike, type TokenOrigin } from './extract';
 import { resolveOptions, type ResolvedOptions, type StrategyOptions, type StrategyOptionsWithRequest } from './options';
 import { bearerChallenge, refusals, type Refusal } from './refusal';
 import { PendingLimit } from './pending-limit';
+import { reportOutcome, traceAuthentication, tracingAuthentications, type AuthenticationTrace } from './tracing';
 import { publicTokenInfo, type TokenInfo } from './token-info';
 import { UNPARSED_BODY_WARNING_CODE, unparsedBodyType, unparsedBodyWarning } from './unparsed-body';
 import { callVerify, checkVerifyShape, type VerifyFunction, type VerifyFunctionWithRequest } from './verify-callback';
@@ -112,22 +112,29 @@ export class Strategy<TUser = unknown, TRequest = IncomingMessage> extends Passp
 
   /** Called by Passport for each request; not meant to be called directly. */
   authenticate(req: TRequest, _options?: unknown): void {
+    // Nobody tracing (docs/tracing.md): nothing is allocated for it.
+    if (!tracingAuthentications()) return this.authenticateRequest(req, undefined);
+    traceAuthentication((trace) => this.authenticateRequest(req, trace));
+  }
+
+  private authenticateRequest(req: TRequest, trace: AuthenticationTrace | undefined): void {
     let extraction;
     try {
       extraction = extractToken(req as RequestLike, this.options);
     } catch (err) {
       // Only the app's `extractToken` can throw here: its fault, so an error, not a refusal.
+      reportOutcome({ outcome: 'error', status: 500 }, trace, err);
       return this.error(err);
     }
     if (extraction.kind === 'none') {
       this.warnIfBodyUnparsed(req);
-      return this.refuse(req, refusals.noToken);
+      return this.refuse(req, refusals.noToken, undefined, trace);
     }
-    if (extraction.kind === 'refusal') return this.refuse(req, extraction.refusal);
+    if (extraction.kind === 'refusal') return this.refuse(req, extraction.refusal, undefined, trace);
     const { origin } = extraction;
-    this.authenticateToken(req, extraction.token, origin).catch((err: unknown) => {
+    this.authenticateToken(req, extraction.token, origin, trace).catch((err: unknown) => {
       const lwa = err instanceof LwaError ? { status: err.status, code: err.code } : { status: 500 };
-      publishOutcome({ outcome: 'error', ...lwa, origin });
+      reportOutcome({ outcome: 'error', ...lwa, origin }, trace, err);
       this.error(err);
     });
   }
@@ -140,22 +147,27 @@ export class Strategy<TUser = unknown, TRequest = IncomingMessage> extends Passp
     await this.client.close();
   }
 
-  private async authenticateToken(req: TRequest, token: string, origin: TokenOrigin): Promise<void> {
+  private async authenticateToken(
+    req: TRequest,
+    token: string,
+    origin: TokenOrigin,
+    trace: AuthenticationTrace | undefined,
+  ): Promise<void> {
     // Whom the token must be for. Fixed options give it without a promise, so the usual
     // configuration waits on nothing here; a function of the request (a tenant's IDs) may be async,
     // and its error is the app's (the caller's catch: Passport's error(), no call to Amazon).
     const resolving = this.audiences.resolve(req);
     const audience = resolving instanceof Promise ? await resolving : resolving;
     const none = acceptsNone(audience);
-    if (none) return this.refuse(req, none, origin);
+    if (none) return this.refuse(req, none, origin, trace);
 
-    const verification = await this.verifier.verify(token, audience);
-    if (!verification.ok) return this.refuse(req, verification.refusal, origin);
+    const verification = await this.verifier.verify(token, audience, undefined, trace);
+    if (!verification.ok) return this.refuse(req, verification.refusal, origin, trace);
     const { tokenInfo, profile } = verification.verified;
 
     const args = this.options.passReqToCallback ? [req, token, profile] : [token, profile];
     const { user, info } = await callVerify<TUser>(this.verifyFn, args);
-    if (!user) return this.refuse(req, refusals.userRefused, origin);
+    if (!user) return this.refuse(req, refusals.userRefused, origin, trace);
 
     // RFC 6750 §2.3: a page fetched with the token in its URL must stay out of shared caches.
     if (origin === 'query') responseOf(req)?.setHeader('Cache-Control', 'private');
@@ -163,7 +175,7 @@ export class Strategy<TUser = unknown, TRequest = IncomingMessage> extends Passp
       ...info,
       tokenInfo: publicTokenInfo(tokenInfo, Date.now(), verification.stale === true),
     };
-    publishOutcome({ outcome: 'success', status: 200, origin });
+    reportOutcome({ outcome: 'success', status: 200, origin }, trace);
     this.success(user, authInfo);
   }
 
@@ -178,8 +190,11 @@ export class Strategy<TUser = unknown, TRequest = IncomingMessage> extends Passp
     process.emitWarning(unparsedBodyWarning(type), { code: UNPARSED_BODY_WARNING_CODE });
   }
 
-  private refuse(req: TRequest, refusal: Refusal, origin?: TokenOrigin): void {
-    publishOutcome({ outcome: 'fail', status: refusal.status, reason: refusal.reason, ...(origin ? { origin } : {}) });
+  private refuse(req: TRequest, refusal: Refusal, origin?: TokenOrigin, trace?: AuthenticationTrace): void {
+    reportOutcome(
+      { outcome: 'fail', status: refusal.status, reason: refusal.reason, ...(origin ? { origin } : {}) },
+      trace,
+    );
     const challenge = bearerChallenge(this.options.realm, refusal);
     // Passport writes WWW-Authenticate only on 401; RFC 6750 §3 wants it on 400 and 403 too.
     if (refusal.status !== 401) {

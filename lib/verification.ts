@@ -4,6 +4,7 @@ import { LwaUpstreamError } from './errors';
 import { normalizeProfile, type AmazonProfile } from './profile';
 import { refusals, type Refusal } from './refusal';
 import { checkTokenInfo, type CheckedTokenInfo } from './token-info';
+import type { VerificationTrace } from './tracing';
 
 /** A token Amazon vouched for: issued to one of our clients, with the customer's profile. */
 interface VerifiedToken {
@@ -36,10 +37,11 @@ export interface Audience extends AudienceRules {
 /**
  * Turns a token into a verdict on it for `audience`. Refusals resolve; outages and bad answers
  * reject with an LwaError. `deadline` bounds the whole verification; without one, the verifier's
- * own `timeout` does.
+ * own `timeout` does. `trace`, given only when someone traces authentications, is told the cache
+ * result and the attempts made.
  */
 export interface TokenVerifier {
-  verify(token: string, audience: Audience, deadline?: Deadline): Promise<Verification>;
+  verify(token: string, audience: Audience, deadline?: Deadline, trace?: VerificationTrace): Promise<Verification>;
 }
 
 /**
@@ -50,10 +52,15 @@ export interface TokenVerifier {
 export class AmazonVerifier implements TokenVerifier {
   constructor(private readonly client: AmazonClient) {}
 
-  async verify(token: string, rules: AudienceRules, deadline?: Deadline): Promise<Verification> {
+  async verify(
+    token: string,
+    rules: AudienceRules,
+    deadline?: Deadline,
+    trace?: VerificationTrace,
+  ): Promise<Verification> {
     const [info, profile] = await Promise.allSettled([
-      this.client.tokenInfo(token, deadline),
-      this.client.profile(token, deadline),
+      this.client.tokenInfo(token, deadline, trace),
+      this.client.profile(token, deadline, trace),
     ]);
     return decide(info, profile, rules, Date.now());
   }

@@ -3,6 +3,7 @@ import { Deadline } from '../deadline';
 import { DEFAULT_TIMEOUT_MS } from '../defaults';
 import { isOutage, LwaCircuitOpenError, LwaOverloadedError } from '../errors';
 import { publishCache, type CacheEvent } from '../events';
+import type { VerificationTrace } from '../tracing';
 import type { Audience, TokenVerifier, Verification } from '../verification';
 import { deepFreeze } from './deep-freeze';
 import type { CacheStore } from './entry';
@@ -79,19 +80,25 @@ export class CachedVerifier implements TokenVerifier {
     }
   }
 
-  verify(token: string, audience: Audience): Promise<Verification> {
+  /**
+   * Each verification runs under a deadline of its own (`timeout`), not a caller's. `trace`, given
+   * when someone traces, is told the cache result, and the attempts when this request asks Amazon.
+   */
+  verify(token: string, audience: Audience, _deadline?: Deadline, trace?: VerificationTrace): Promise<Verification> {
     const key = `lwa:v1:${audience.tag}:${hash('sha256', token, 'base64url')}`;
     const remembered = this.local?.get(key);
     if (remembered !== undefined && remembered.freshUntil > this.now()) {
       publishCache(remembered.verdict.ok ? HIT_VERIFIED : HIT_REFUSED);
+      if (trace !== undefined) trace.cache = 'hit';
       return Promise.resolve(remembered.verdict);
     }
     const flight = this.flights.joinable(key);
     if (flight !== undefined) {
       publishCache(SHARED);
+      if (trace !== undefined) trace.cache = 'shared';
       return flight;
     }
-    return this.flights.start(key, () => this.load(key, token, audience, remembered));
+    return this.flights.start(key, () => this.load(key, token, audience, remembered, trace));
   }
 
   /** Entries in the in-process layer, verified verdicts and refusals (for tests and the benchmark). */
@@ -106,6 +113,7 @@ export class CachedVerifier implements TokenVerifier {
     token: string,
     audience: Audience,
     lapsed: Remembered | undefined,
+    trace: VerificationTrace | undefined,
   ): Promise<Verification> {
     const deadline = new Deadline(this.timeout);
     try {
@@ -114,6 +122,7 @@ export class CachedVerifier implements TokenVerifier {
         const stored = await this.store.get(key, deadline.remaining());
         if (stored !== undefined && stored.freshUntil > this.now()) {
           publishCache(stored.verdict.ok ? HIT_VERIFIED : HIT_REFUSED);
+          if (trace !== undefined) trace.cache = 'hit';
           deepFreeze(stored.verdict);
           this.keepLocally(key, stored);
           return stored.verdict;
@@ -121,13 +130,15 @@ export class CachedVerifier implements TokenVerifier {
         fallback = longerLived(fallback, stored);
       }
       if (this.options !== false) publishCache(MISS);
+      if (trace !== undefined) trace.cache = 'miss';
       let verdict: Verification;
       try {
-        verdict = deepFreeze(await this.upstream.verify(token, audience, deadline));
+        verdict = deepFreeze(await this.upstream.verify(token, audience, deadline, trace));
       } catch (err) {
         const stale = this.options !== false && canServeStale(err) ? staleStandIn(fallback, this.now()) : undefined;
         if (stale === undefined) throw err;
         publishCache(STALE);
+        if (trace !== undefined) trace.cache = 'stale';
         return stale;
       }
       this.remember(key, verdict);

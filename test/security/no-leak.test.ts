@@ -97,6 +97,17 @@ function channelsInSource(): string[] {
 }
 
 const subscribers = new Map<string, (message: unknown) => void>();
+/** The tracing channel's context, at each of its events (the context collected is the one object). */
+const tracing = diagnostics_channel.tracingChannel<unknown, object>(CHANNELS.authenticate);
+const traceSubscribers = {
+  start: (context: object) => subscribers.get(CHANNELS.authenticate)?.(context),
+  end: (context: object) => subscribers.get(CHANNELS.authenticate)?.(context),
+  asyncStart: (context: object) => subscribers.get(CHANNELS.authenticate)?.(context),
+  asyncEnd: (context: object) => subscribers.get(CHANNELS.authenticate)?.(context),
+  error: (context: object) => subscribers.get(CHANNELS.authenticate)?.(context),
+};
+beforeAll(() => tracing.subscribe(traceSubscribers));
+afterAll(() => tracing.unsubscribe(traceSubscribers));
 beforeAll(() => {
   for (const name of Object.values(CHANNELS)) {
     const onMessage = (message: unknown): void => {
