@@ -40,15 +40,24 @@ class AppProcess {
   }
 
   /** The cache events this process has published so far (IPC is ordered: nothing is missed). */
-  events(): Promise<CacheEvent[]> {
+  async events(): Promise<CacheEvent[]> {
+    return ((await this.ask('events')).events as CacheEvent[] | undefined) ?? [];
+  }
+
+  /** Resolves once every store write this process has begun has landed in Redis. */
+  async settled(): Promise<void> {
+    await this.ask('settled');
+  }
+
+  private ask(type: string): Promise<Record<string, unknown>> {
     return new Promise((resolve) => {
-      const onMessage = (message: { type?: string; events?: CacheEvent[] }): void => {
-        if (message.type !== 'events') return;
+      const onMessage = (message: Record<string, unknown>): void => {
+        if (message.type !== type) return;
         this.child.off('message', onMessage);
-        resolve(message.events ?? []);
+        resolve(message);
       };
       this.child.on('message', onMessage);
-      this.child.send({ type: 'events' });
+      this.child.send({ type });
     });
   }
 
@@ -92,6 +101,7 @@ describeWith(REDIS_SERVER, 'a fleet sharing one Redis (Keyv + @keyv/redis)', () 
     });
     const one = await first.me(token).expect(200);
     expect(emu.calls).toEqual({ tokeninfo: 1, profile: 1 });
+    await first.settled();
 
     emu.resetCalls();
     const two = await second.me(token).expect(200);
@@ -107,6 +117,7 @@ describeWith(REDIS_SERVER, 'a fleet sharing one Redis (Keyv + @keyv/redis)', () 
   test('a refusal is shared too: the second process answers 401 without asking Amazon', async () => {
     const token = emu.mintToken({ clientId: 'amzn1.application-oa2-client.someone-else' });
     await first.me(token).expect(401);
+    await first.settled();
     emu.resetCalls();
     const res = await second.me(token).expect(401);
     expect(res.headers['www-authenticate']).toMatch(/error="invalid_token"/);
@@ -116,6 +127,7 @@ describeWith(REDIS_SERVER, 'a fleet sharing one Redis (Keyv + @keyv/redis)', () 
   test('Redis holds hashed keys and JSON values, never the token', async () => {
     const token = emu.mintToken({ clientId: CLIENT_ID });
     await first.me(token).expect(200);
+    await first.settled();
     const client = createClient({ url: redis.url });
     await client.connect();
     try {
