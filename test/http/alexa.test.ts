@@ -6,7 +6,8 @@ import express, { type ErrorRequestHandler } from 'express';
 import passport from 'passport';
 import request from 'supertest';
 import { alexaAccessToken, Strategy, type AmazonProfile } from '../../lib';
-import { LwaEmulator } from '../../lib/testing';
+import type { LwaEmulator } from '../../lib/testing';
+import { useEmulator } from '../support/fixture';
 import {
   acceptGrant,
   discover,
@@ -18,16 +19,15 @@ import {
 
 const CLIENT_ID = 'amzn1.application-oa2-client.alexa-linking';
 
+// The shared fixture's emulator (started and closed around the file, calls reset before each test);
+// these tests mint for a client of their own, so they keep their own strategies too.
+const lwa = useEmulator();
 let emu: LwaEmulator;
+beforeAll(() => {
+  emu = lwa.emu;
+});
 const strategies: Strategy[] = [];
-beforeAll(async () => {
-  emu = await LwaEmulator.start();
-});
-afterAll(async () => {
-  await Promise.all(strategies.map((s) => s.close()));
-  await emu.close();
-});
-beforeEach(() => emu.resetCalls());
+afterAll(() => Promise.allSettled(strategies.map((s) => s.close())));
 
 const errors: ErrorRequestHandler = (err: { status?: number }, _req, res, _next) => {
   res.status(err.status ?? 500).json({ error: 'app_error' });

@@ -16,22 +16,22 @@ import {
   type StrategyOptions,
   type VerifyFunction,
 } from '../../lib';
-import { LwaEmulator } from '../../lib/testing';
+import type { LwaEmulator } from '../../lib/testing';
+import { useEmulator } from '../support/fixture';
 import { launchRequest } from '../support/alexa-envelopes';
 
 const CLIENT_ID = 'amzn1.application-oa2-client.mistakes';
 type User = { id: string };
 
+// The shared fixture's emulator (started and closed around the file, calls reset before each test);
+// these tests mint for a client of their own, so they keep their own strategies too.
+const lwa = useEmulator();
 let emu: LwaEmulator;
+beforeAll(() => {
+  emu = lwa.emu;
+});
 const strategies: Strategy[] = [];
-beforeAll(async () => {
-  emu = await LwaEmulator.start();
-});
-afterAll(async () => {
-  await Promise.all(strategies.map((s) => s.close()));
-  await emu.close();
-});
-beforeEach(() => emu.resetCalls());
+afterAll(() => Promise.allSettled(strategies.map((s) => s.close())));
 
 const mint = () => emu.mintToken({ clientId: CLIENT_ID });
 const options = (extra: Partial<StrategyOptions> = {}): StrategyOptions => ({
