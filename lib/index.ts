@@ -1,5 +1,5 @@
-export { Strategy, type AmazonAuthInfo } from './strategy';
-export { alexaAccessToken } from './alexa';
+export { Strategy, type AmazonAuthInfo } from './adapters/passport/strategy';
+export { alexaAccessToken } from './request/alexa';
 export type {
   StrategyOptions,
   StrategyOptionsWithRequest,
@@ -10,14 +10,25 @@ export type {
 } from './options';
 export type { CacheOptions, CircuitBreakerOptions } from './options';
 export type { CacheStore, CacheEntry } from './cache/entry';
-export { CHANNELS, type CacheEvent, type UpstreamEvent, type OutcomeEvent, type CircuitEvent } from './events';
-export type { AuthenticateTraceContext, TraceCacheResult } from './tracing';
-export type { AmazonProfile } from './profile';
-export type { TokenInfo } from './token-info';
+export {
+  CHANNELS,
+  type CacheEvent,
+  type UpstreamEvent,
+  type OutcomeEvent,
+  type CircuitEvent,
+} from './observability/events';
+export type { AuthenticateTraceContext, TraceCacheResult } from './observability/tracing';
+export type { AmazonProfile } from './amazon/profile';
+export type { TokenInfo } from './amazon/token-info';
 // Types `req.authInfo.tokenInfo` for Express apps (a global augmentation: nothing at run time).
-export type {} from './express-augment';
-export type { TokenSource, TokenOrigin } from './extract';
-export type { VerifyFunction, VerifyFunctionWithRequest, VerifyDone, VerifyResult } from './verify-callback';
+export type {} from './adapters/passport/express-augment';
+export type { TokenSource, TokenOrigin } from './request/extract';
+export type {
+  VerifyFunction,
+  VerifyFunctionWithRequest,
+  VerifyDone,
+  VerifyResult,
+} from './adapters/passport/verify-callback';
 export type { BearerErrorCode, RefusalReason } from './refusal';
 export {
   LwaError,

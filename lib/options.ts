@@ -1,9 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { Dispatcher } from 'undici';
-import type { IdRule } from './audience';
+import type { IdRule } from './request/audience';
 import type { ResolvedCacheOptions } from './cache/cached-verifier';
 import type { CacheStore } from './cache/entry';
-import type { CircuitSettings } from './circuit-breaker';
+import type { CircuitSettings } from './gate/circuit-breaker';
 import {
   CACHE_DEFAULTS,
   CIRCUIT_DEFAULTS,
@@ -16,7 +16,7 @@ import {
   MAX_RETRIES,
   MAX_TIMER_MS,
 } from './defaults';
-import { ALL_TOKEN_SOURCES, type TokenSource } from './extract';
+import { ALL_TOKEN_SOURCES, type TokenSource } from './request/extract';
 
 /**
  * Login with Amazon regions and their API hosts.
@@ -273,7 +273,7 @@ function fail(option: string, expected: string): never {
   throw new TypeError(`passport-lwa-token: option \`${option}\` must be ${expected}`);
 }
 
-/** Fixed IDs, checked now; or the app's function, whose result is checked on each request (lib/audience.ts). */
+/** Fixed IDs, checked now; or the app's function, whose result is checked on each request (lib/request/audience.ts). */
 function idRule(option: string, value: unknown): IdRule {
   if (typeof value === 'function') return value as IdRule;
   const list = typeof value === 'string' ? [value] : value;

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 // Entries listed in package.json "exports" (the CommonJS file each ESM wrapper re-exports).
-const entries = ['index', 'testing/index', 'nestjs/index', 'fastify/index'];
+const entries = ['index', 'testing/index', 'adapters/nestjs/index', 'adapters/fastify/index'];
 // Files under lib/ that ship as they are: the emulator serves its browser SDK stand-in from disk.
 const assets = ['testing/browser-sdk.js'];
 

@@ -1,10 +1,10 @@
 import { hash } from 'node:crypto';
-import { Deadline } from '../deadline';
+import { Deadline } from '../amazon/deadline';
 import { DEFAULT_TIMEOUT_MS } from '../defaults';
 import { isOutage, LwaCircuitOpenError, LwaOverloadedError } from '../errors';
-import { publishCache, type CacheEvent } from '../events';
-import type { VerificationTrace } from '../tracing';
-import type { Audience, TokenVerifier, Verification } from '../verification';
+import { publishCache, type CacheEvent } from '../observability/events';
+import type { VerificationTrace } from '../observability/tracing';
+import type { Audience, TokenVerifier, Verification } from '../amazon/amazon-verifier';
 import { deepFreeze } from './deep-freeze';
 import type { CacheStore } from './entry';
 import { GuardedStoreCache } from './guarded-store';

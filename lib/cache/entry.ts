@@ -1,8 +1,8 @@
 import { MAX_JSON_DEPTH } from '../defaults';
-import { nestsDeeperThan } from '../json-depth';
-import { normalizeProfile } from '../profile';
+import { nestsDeeperThan } from '../amazon/json-depth';
+import { normalizeProfile } from '../amazon/profile';
 import { refusals, type Refusal, type RefusalReason } from '../refusal';
-import type { CheckedTokenInfo } from '../token-info';
+import type { CheckedTokenInfo } from '../amazon/token-info';
 import type { Remembered } from './remembered';
 
 /**

@@ -1,5 +1,5 @@
 import { STORE_RETRY_AFTER_MS } from '../defaults';
-import { publishCache } from '../events';
+import { publishCache } from '../observability/events';
 import { decodeEntry, encodeEntry, type CacheStore } from './entry';
 import type { Remembered } from './remembered';
 

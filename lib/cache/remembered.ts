@@ -1,4 +1,4 @@
-import type { Verification } from '../verification';
+import type { Verification } from '../amazon/amazon-verifier';
 
 /**
  * A verdict as the cache holds it: answered from the cache until `freshUntil`; after that, only as

@@ -8,7 +8,7 @@ import { Authenticator } from '@fastify/passport';
 import Fastify, { type FastifyInstance } from 'fastify';
 import request from 'supertest';
 import { LwaError, Strategy, type AmazonAuthInfo } from '../../lib';
-import { amazonTokenCallback } from '../../lib/fastify';
+import { amazonTokenCallback } from '../../lib/adapters/fastify';
 import type { LwaEmulator } from '../../lib/testing';
 import { CLIENT_ID, useEmulator } from '../support/fixture';
 

@@ -92,8 +92,8 @@ function main() {
       'dist/esm/index.mjs',
       'dist/esm/testing/index.mjs',
       'dist/cjs/testing/browser-sdk.js',
-      'dist/esm/nestjs/index.mjs',
-      'dist/esm/fastify/index.mjs',
+      'dist/esm/adapters/nestjs/index.mjs',
+      'dist/esm/adapters/fastify/index.mjs',
     ].filter((p) => !shipped.includes(p));
     if (stray.length || missing.length)
       throw new Error(`tarball contents: stray ${stray.join(', ') || '-'}; missing ${missing.join(', ') || '-'}`);

@@ -12,9 +12,9 @@ import passport from 'passport';
 import request from 'supertest';
 import { MockAgent } from 'undici';
 import { LwaError, LwaUpstreamError, Strategy } from '../../lib';
-import { AmazonClient } from '../../lib/amazon-client';
-import { normalizeProfile } from '../../lib/profile';
-import { checkTokenInfo, MAX_EXP_SECONDS } from '../../lib/token-info';
+import { AmazonClient } from '../../lib/amazon/client';
+import { normalizeProfile } from '../../lib/amazon/profile';
+import { checkTokenInfo, MAX_EXP_SECONDS } from '../../lib/amazon/token-info';
 import {
   acceptAll,
   authenticateOnce as authenticate,
@@ -40,7 +40,7 @@ const runs = (n: number) => ({ numRuns: n * FACTOR });
 // ---------------------------------------------------------------------------------------------
 // Arbitraries
 
-/** The oracle, written apart from lib/token-format.ts: what may be sent to Amazon. */
+/** The oracle, written apart from lib/request/token-format.ts: what may be sent to Amazon. */
 const wellFormed = (value: unknown): value is string =>
   typeof value === 'string' && value.length >= 350 && value.length <= 2048 && /^Atza\|[\x21-\x7e]*$/.test(value);
 

@@ -25,7 +25,7 @@ import {
   type StrategyOptions,
   type VerifyFunction,
 } from '../../lib';
-import { AmazonClient } from '../../lib/amazon-client';
+import { AmazonClient } from '../../lib/amazon/client';
 import {
   bearer,
   acceptAll,

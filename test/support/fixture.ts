@@ -17,7 +17,7 @@ import express, { type ErrorRequestHandler, type Express } from 'express';
 import passport from 'passport';
 import request from 'supertest';
 import { Strategy, type StrategyOptions, type VerifyFunction } from '../../lib';
-import type { Verification } from '../../lib/verification';
+import type { Verification } from '../../lib/amazon/amazon-verifier';
 import { LwaEmulator, type EmulatorOptions, type Fault, type MintOptions } from '../../lib/testing';
 
 /** The client the test apps accept tokens for. */

@@ -4,7 +4,7 @@
  * `LISTENING <port>` once ready and exits when its stdin closes; the emulator's URLs come from the
  * environment.
  *
- * A CommonJS module, like lib/nestjs: tsx loads NestJS 12 (ESM-only) for a `require` as a copy of
+ * A CommonJS module, like lib/adapters/nestjs: tsx loads NestJS 12 (ESM-only) for a `require` as a copy of
  * its own, so the app must reach Nest the same way the library does, or Nest would not recognise
  * the library's `HttpException`. Plain Node's `require(esm)` shares one copy; the consumer smoke
  * test (test/package/smoke.mjs) runs the built package that way, from CommonJS and ESM.
@@ -20,7 +20,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AmazonAuthInfo, AmazonProfile } from '../../../lib';
-import { AmazonTokenGuard, AmazonTokenStrategy } from '../../../lib/nestjs';
+import { AmazonTokenGuard, AmazonTokenStrategy } from '../../../lib/adapters/nestjs';
 
 interface User {
   id: string;

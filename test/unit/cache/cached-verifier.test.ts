@@ -6,7 +6,7 @@
  */
 import { CachedVerifier } from '../../../lib/cache/cached-verifier';
 import { resolveOptions } from '../../../lib/options';
-import type { Audience, TokenVerifier, Verification } from '../../../lib/verification';
+import type { Audience, TokenVerifier, Verification } from '../../../lib/amazon/amazon-verifier';
 import { verifiedVerdict } from '../../support/fixture';
 
 /** The audience of a strategy with `clientID: 'c'`. */

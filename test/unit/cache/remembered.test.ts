@@ -1,7 +1,7 @@
 /** How long verdicts are remembered, and when one may stand in stale. */
 import { capFresh, longerLived, rememberFor, staleStandIn } from '../../../lib/cache/remembered';
 import { refusals } from '../../../lib/refusal';
-import type { Verification } from '../../../lib/verification';
+import type { Verification } from '../../../lib/amazon/amazon-verifier';
 
 const NOW = 1_700_000_000_000;
 const lifetimes = { ttl: 300_000, refusalTtl: 10_000, staleIfError: 900_000 };

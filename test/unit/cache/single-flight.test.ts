@@ -7,10 +7,10 @@
 import { CachedVerifier, type ResolvedCacheOptions } from '../../../lib/cache/cached-verifier';
 import { SingleFlight } from '../../../lib/cache/single-flight';
 import { LwaTimeoutError } from '../../../lib/errors';
-import { CHANNELS, type CacheEvent } from '../../../lib/events';
+import { CHANNELS, type CacheEvent } from '../../../lib/observability/events';
 import { resolveOptions } from '../../../lib/options';
 import { refusals } from '../../../lib/refusal';
-import type { Audience, TokenVerifier, Verification } from '../../../lib/verification';
+import type { Audience, TokenVerifier, Verification } from '../../../lib/amazon/amazon-verifier';
 import { recordEvents, verifiedVerdict as verified } from '../../support/fixture';
 
 /** A verifier whose answers the test hands out one by one. */

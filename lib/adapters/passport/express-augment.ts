@@ -1,4 +1,4 @@
-import type { TokenInfo } from './token-info';
+import type { TokenInfo } from '../../amazon/token-info';
 
 /**
  * Types `req.authInfo.tokenInfo` in Express apps, without a cast. Passport's types (`@types/passport`)

@@ -1,5 +1,5 @@
 /** alexaAccessToken on its own: every envelope shape that carries a token, and what it refuses to guess. */
-import { alexaAccessToken } from '../../lib';
+import { alexaAccessToken } from '../../../lib';
 import {
   acceptGrant,
   discover,
@@ -7,7 +7,7 @@ import {
   launchRequest,
   playbackStarted,
   turnOn,
-} from '../support/alexa-envelopes';
+} from '../../support/alexa-envelopes';
 
 const TOKEN = `Atza|${'a'.repeat(400)}`;
 const OTHER = `Atza|${'b'.repeat(400)}`;

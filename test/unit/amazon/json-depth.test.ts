@@ -1,6 +1,6 @@
 /** Depth checks and freezing that no input can overflow the stack with. */
-import { deepFreeze } from '../../lib/cache/deep-freeze';
-import { nestsDeeperThan } from '../../lib/json-depth';
+import { deepFreeze } from '../../../lib/cache/deep-freeze';
+import { nestsDeeperThan } from '../../../lib/amazon/json-depth';
 
 const deep = (n: number): unknown => JSON.parse('['.repeat(n) + ']'.repeat(n));
 

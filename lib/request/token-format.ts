@@ -1,4 +1,4 @@
-import { refusals, type Refusal } from './refusal';
+import { refusals, type Refusal } from '../refusal';
 
 /** Amazon's documented bounds for an access token (bytes). */
 export const MIN_TOKEN_BYTES = 350;

@@ -1,8 +1,8 @@
 /** The circuit breaker's state machine, on a clock the test moves. */
 import diagnostics_channel from 'node:diagnostics_channel';
-import { CircuitBreaker } from '../../lib/circuit-breaker';
-import { LwaCircuitOpenError } from '../../lib/errors';
-import { CHANNELS, type CircuitEvent } from '../../lib/events';
+import { CircuitBreaker } from '../../../lib/gate/circuit-breaker';
+import { LwaCircuitOpenError } from '../../../lib/errors';
+import { CHANNELS, type CircuitEvent } from '../../../lib/observability/events';
 
 let now = 1_000_000;
 const settings = { threshold: 3, cooldown: 10_000 };

@@ -1,5 +1,5 @@
 /** Amazon's profile answer, in each shape and scope, turned into a Passport profile (docs/design.md, Profile). */
-import { normalizeProfile } from '../../lib/profile';
+import { normalizeProfile } from '../../../lib/amazon/profile';
 
 const norm = (json: Record<string, unknown>) => normalizeProfile(json, JSON.stringify(json));
 

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 // would not type-check in a project compiled with `module: node16`.
 import type { ExecutionContext } from '@nestjs/common' with { 'resolution-mode': 'import' };
 import { AuthGuard } from '@nestjs/passport';
-import { LwaError } from '../errors';
+import { LwaError } from '../../errors';
 import { STRATEGY_NAME } from './amazon-token-strategy';
 import { lwaErrorException, refusalException, retryAfterOf } from './exceptions';
 import { setResponseHeader } from './response-header';

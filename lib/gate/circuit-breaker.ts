@@ -1,5 +1,5 @@
-import { LwaCircuitOpenError, type LwaErrorCode } from './errors';
-import { publishCircuit, type CircuitEvent } from './events';
+import { LwaCircuitOpenError, type LwaErrorCode } from '../errors';
+import { publishCircuit, type CircuitEvent } from '../observability/events';
 
 /** The checked `circuitBreaker` option. */
 export interface CircuitSettings {

@@ -1,6 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
-import { type LwaError, LwaRateLimitError } from '../errors';
+import { type LwaError, LwaRateLimitError } from '../../errors';
 import type { AmazonTokenErrorBody } from './error-body';
 
 /** A refusal (400, 401 or 403) as the exception Nest answers with. */

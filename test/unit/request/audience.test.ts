@@ -4,9 +4,9 @@
  * Over HTTP, with tenants: test/http/multi-tenant.test.ts.
  */
 import { hash } from 'node:crypto';
-import { acceptsNone, AudienceResolver } from '../../lib/audience';
-import { refusals } from '../../lib/refusal';
-import type { Audience } from '../../lib/verification';
+import { acceptsNone, AudienceResolver } from '../../../lib/request/audience';
+import { refusals } from '../../../lib/refusal';
+import type { Audience } from '../../../lib/amazon/amazon-verifier';
 
 const ids = (...list: string[]): ReadonlySet<string> => new Set(list);
 /** The tag as the cache computed it before functions were allowed: a store's keys must not change. */

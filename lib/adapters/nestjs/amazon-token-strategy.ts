@@ -1,8 +1,8 @@
 import { PassportStrategy } from '@nestjs/passport';
-import type { StrategyOptions } from '../options';
-import type { AmazonProfile } from '../profile';
-import { Strategy } from '../strategy';
-import type { VerifyResult } from '../verify-callback';
+import type { StrategyOptions } from '../../options';
+import type { AmazonProfile } from '../../amazon/profile';
+import { Strategy } from '../passport/strategy';
+import type { VerifyResult } from '../passport/verify-callback';
 
 /** The name the strategy registers under, and the one {@link AmazonTokenGuard} authenticates with. */
 export const STRATEGY_NAME = 'amazon-token';

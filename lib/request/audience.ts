@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
-import { refusals, type Refusal } from './refusal';
-import type { Audience } from './verification';
+import { refusals, type Refusal } from '../refusal';
+import type { Audience } from '../amazon/amazon-verifier';
 
 /**
  * `clientID` or `appID` after the constructor's checks: fixed IDs, or the app's function of the

@@ -1,4 +1,4 @@
-import { LwaUpstreamError } from './errors';
+import { LwaUpstreamError } from '../errors';
 
 /**
  * What tokeninfo says about a token, as handed to the app in `req.authInfo.tokenInfo`.

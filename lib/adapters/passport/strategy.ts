@@ -1,21 +1,31 @@
 import type { IncomingMessage } from 'node:http';
 import * as passportStrategy from 'passport-strategy';
-import { alexaAccessToken } from './alexa';
-import { AmazonClient } from './amazon-client';
-import { AmazonGate } from './amazon-gate';
-import { acceptsNone, AudienceResolver } from './audience';
-import { CachedVerifier } from './cache/cached-verifier';
-import { CircuitBreaker } from './circuit-breaker';
-import { LwaError } from './errors';
-import { extractToken, type RequestLike, type TokenOrigin } from './extract';
-import { resolveOptions, type ResolvedOptions, type StrategyOptions, type StrategyOptionsWithRequest } from './options';
-import { bearerChallenge, refusals, type Refusal } from './refusal';
-import { PendingLimit } from './pending-limit';
-import { reportOutcome, traceAuthentication, tracingAuthentications, type AuthenticationTrace } from './tracing';
-import { publicTokenInfo, type TokenInfo } from './token-info';
-import { UNPARSED_BODY_WARNING_CODE, unparsedBodyType, unparsedBodyWarning } from './unparsed-body';
+import { alexaAccessToken } from '../../request/alexa';
+import { AmazonClient } from '../../amazon/client';
+import { AmazonGate } from '../../gate/amazon-gate';
+import { acceptsNone, AudienceResolver } from '../../request/audience';
+import { CachedVerifier } from '../../cache/cached-verifier';
+import { CircuitBreaker } from '../../gate/circuit-breaker';
+import { LwaError } from '../../errors';
+import { extractToken, type RequestLike, type TokenOrigin } from '../../request/extract';
+import {
+  resolveOptions,
+  type ResolvedOptions,
+  type StrategyOptions,
+  type StrategyOptionsWithRequest,
+} from '../../options';
+import { bearerChallenge, refusals, type Refusal } from '../../refusal';
+import { PendingLimit } from '../../gate/pending-limit';
+import {
+  reportOutcome,
+  traceAuthentication,
+  tracingAuthentications,
+  type AuthenticationTrace,
+} from '../../observability/tracing';
+import { publicTokenInfo, type TokenInfo } from '../../amazon/token-info';
+import { UNPARSED_BODY_WARNING_CODE, unparsedBodyType, unparsedBodyWarning } from '../../request/unparsed-body';
 import { callVerify, checkVerifyShape, type VerifyFunction, type VerifyFunctionWithRequest } from './verify-callback';
-import { AmazonVerifier, type TokenVerifier } from './verification';
+import { AmazonVerifier, type TokenVerifier } from '../../amazon/amazon-verifier';
 
 /** The actions Passport adds to a strategy for the length of one request. */
 interface PassportActions {

@@ -1,9 +1,9 @@
 import type { CircuitBreaker } from './circuit-breaker';
-import type { Deadline } from './deadline';
-import { isOutage, LwaOverloadedError } from './errors';
+import type { Deadline } from '../amazon/deadline';
+import { isOutage, LwaOverloadedError } from '../errors';
 import type { PendingLimit } from './pending-limit';
-import type { VerificationTrace } from './tracing';
-import type { Audience, TokenVerifier, Verification } from './verification';
+import type { VerificationTrace } from '../observability/tracing';
+import type { Audience, TokenVerifier, Verification } from '../amazon/amazon-verifier';
 
 /**
  * Decides whether a verification may call Amazon now: the circuit breaker first (an open circuit

@@ -1,6 +1,6 @@
 import { Agent, request, type Dispatcher } from 'undici';
-import { LwaError, LwaRateLimitError, LwaTimeoutError, LwaUpstreamError, type LwaEndpoint } from './errors';
-import { publishUpstream } from './events';
+import { LwaError, LwaRateLimitError, LwaTimeoutError, LwaUpstreamError, type LwaEndpoint } from '../errors';
+import { publishUpstream } from '../observability/events';
 import { Deadline } from './deadline';
 import {
   DEFAULT_CONNECTIONS,
@@ -9,12 +9,12 @@ import {
   KEEP_ALIVE_TIMEOUT_MS,
   MAX_BODY_BYTES,
   MAX_JSON_DEPTH,
-} from './defaults';
+} from '../defaults';
 import { nestsDeeperThan } from './json-depth';
 import { BodyEncodingError, BodyTooLargeError, discardBody, readBody } from './read-body';
 import { DEFAULT_TIMING, retryDelay, type RetryTiming } from './retry';
-import type { VerificationTrace } from './tracing';
-import { VERSION } from './version';
+import type { VerificationTrace } from '../observability/tracing';
+import { VERSION } from '../version';
 
 /**
  * What Amazon said about a token. `answer` is a 200 with a JSON object; `refusal` is Amazon's

@@ -1,8 +1,8 @@
 import diagnostics_channel from 'node:diagnostics_channel';
-import type { LwaErrorCode } from './errors';
+import type { LwaErrorCode } from '../errors';
 import { CHANNELS, publishOutcome, type OutcomeEvent } from './events';
-import type { TokenOrigin } from './extract';
-import type { RefusalReason } from './refusal';
+import type { TokenOrigin } from '../request/extract';
+import type { RefusalReason } from '../refusal';
 
 /**
  * How the verification cache took part in one authentication: `hit` (a kept verdict answered),

@@ -6,12 +6,12 @@
  * test/http/talking-to-amazon.test.ts.
  */
 import { MockAgent, type Dispatcher } from 'undici';
-import { CHANNELS, LwaRateLimitError, LwaTimeoutError, LwaUpstreamError, type UpstreamEvent } from '../../lib';
-import { AmazonClient, type AmazonAnswer } from '../../lib/amazon-client';
-import type { LwaError } from '../../lib/errors';
-import { backoffMs, BACKOFF_CAP_MS, isRetryable, retryDelay, type RetryTiming } from '../../lib/retry';
-import type { Fault } from '../../lib/testing';
-import { recordEvents, useEmulator } from '../support/fixture';
+import { CHANNELS, LwaRateLimitError, LwaTimeoutError, LwaUpstreamError, type UpstreamEvent } from '../../../lib';
+import { AmazonClient, type AmazonAnswer } from '../../../lib/amazon/client';
+import type { LwaError } from '../../../lib/errors';
+import { backoffMs, BACKOFF_CAP_MS, isRetryable, retryDelay, type RetryTiming } from '../../../lib/amazon/retry';
+import type { Fault } from '../../../lib/testing';
+import { recordEvents, useEmulator } from '../../support/fixture';
 
 const lwa = useEmulator();
 

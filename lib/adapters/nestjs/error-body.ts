@@ -1,4 +1,4 @@
-import type { LwaErrorCode } from '../errors';
+import type { LwaErrorCode } from '../../errors';
 
 /**
  * What Nest sends for a refusal or an Amazon failure behind {@link AmazonTokenGuard}: Nest's own

@@ -5,10 +5,14 @@
  * OpenTelemetry subscriber makes of it, over HTTP: test/http/tracing.test.ts.
  */
 import diagnostics_channel from 'node:diagnostics_channel';
-import { CachedVerifier } from '../../lib/cache/cached-verifier';
-import { CHANNELS } from '../../lib/events';
-import { traceAuthentication, tracingAuthentications, type AuthenticateTraceContext } from '../../lib/tracing';
-import { authenticateOnce, useEmulator } from '../support/fixture';
+import { CachedVerifier } from '../../../lib/cache/cached-verifier';
+import { CHANNELS } from '../../../lib/observability/events';
+import {
+  traceAuthentication,
+  tracingAuthentications,
+  type AuthenticateTraceContext,
+} from '../../../lib/observability/tracing';
+import { authenticateOnce, useEmulator } from '../../support/fixture';
 
 const lwa = useEmulator();
 const SUB_CHANNELS = ['start', 'end', 'asyncStart', 'asyncEnd', 'error'] as const;

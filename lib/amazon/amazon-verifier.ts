@@ -1,10 +1,10 @@
-import type { AmazonAnswer, AmazonClient } from './amazon-client';
+import type { AmazonAnswer, AmazonClient } from './client';
 import type { Deadline } from './deadline';
-import { LwaUpstreamError } from './errors';
+import { LwaUpstreamError } from '../errors';
 import { normalizeProfile, type AmazonProfile } from './profile';
-import { refusals, type Refusal } from './refusal';
+import { refusals, type Refusal } from '../refusal';
 import { checkTokenInfo, type CheckedTokenInfo } from './token-info';
-import type { VerificationTrace } from './tracing';
+import type { VerificationTrace } from '../observability/tracing';
 
 /** A token Amazon vouched for: issued to one of our clients, with the customer's profile. */
 interface VerifiedToken {

@@ -1,7 +1,7 @@
 import diagnostics_channel from 'node:diagnostics_channel';
-import type { LwaEndpoint, LwaErrorCode } from './errors';
-import type { TokenOrigin } from './extract';
-import type { RefusalReason } from './refusal';
+import type { LwaEndpoint, LwaErrorCode } from '../errors';
+import type { TokenOrigin } from '../request/extract';
+import type { RefusalReason } from '../refusal';
 
 /**
  * Observability through `node:diagnostics_channel`: subscribe by name, pay nothing when nobody

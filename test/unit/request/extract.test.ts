@@ -1,6 +1,6 @@
 /**
  * Where the strategy finds the token, and the form checks that run before any call to Amazon
- * (docs/design.md, Token form): lib/extract.ts on its own, request by request.
+ * (docs/design.md, Token form): lib/request/extract.ts on its own, request by request.
  */
 import {
   ALL_TOKEN_SOURCES,
@@ -8,8 +8,8 @@ import {
   type ExtractionConfig,
   type RequestLike,
   type TokenSource,
-} from '../../lib/extract';
-import { MAX_TOKEN_BYTES, MIN_TOKEN_BYTES } from '../../lib/token-format';
+} from '../../../lib/request/extract';
+import { MAX_TOKEN_BYTES, MIN_TOKEN_BYTES } from '../../../lib/request/token-format';
 
 const TOKEN = `Atza|${'a'.repeat(400)}`;
 const OTHER = `Atza|${'b'.repeat(400)}`;

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { LwaRateLimitError, LwaUpstreamError, type LwaError } from './errors';
+import { LwaRateLimitError, LwaUpstreamError, type LwaError } from '../errors';
 
 /**
  * When and how long to wait before calling Amazon again. Only the two idempotent GETs are retried,

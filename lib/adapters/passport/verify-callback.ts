@@ -1,4 +1,4 @@
-import type { AmazonProfile } from './profile';
+import type { AmazonProfile } from '../../amazon/profile';
 
 /**
  * What `verify` may hand back as the user: a falsy value refuses the sign-in.

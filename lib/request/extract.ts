@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { refusals, type Refusal } from './refusal';
+import { refusals, type Refusal } from '../refusal';
 import { checkTokenFormat } from './token-format';
 
 /**
