@@ -3,11 +3,11 @@
  * README) has one source to check. Times are in milliseconds unless the name says otherwise.
  */
 
-/** `realm` of the `WWW-Authenticate` challenge. */
-export const DEFAULT_REALM = 'Users';
+/** `realm` of the `WWW-Authenticate` challenge (passport-http-bearer's default). */
+export const REALM = 'Users';
 
-/** Body and query field that carries the token. */
-export const DEFAULT_ACCESS_TOKEN_FIELD = 'access_token';
+/** Body and query field that carries the token: the name RFC 6750 §2.2 and §2.3 give it. */
+export const ACCESS_TOKEN_FIELD = 'access_token';
 
 /**
  * `timeout`: everything one verification waits for: the store lookup, a free connection, both calls
@@ -15,27 +15,44 @@ export const DEFAULT_ACCESS_TOKEN_FIELD = 'access_token';
  */
 export const DEFAULT_TIMEOUT_MS = 5000;
 
-/** `retries`: tries after a connection error, a 5xx or a 429. */
-export const DEFAULT_RETRIES = 1;
+/** The most `timeout` accepts: Amazon answers in tens of milliseconds; a minute is already an outage. */
+export const MAX_TIMEOUT_MS = 60_000;
 
-/** The most `retries` accepts: each one must also fit in `timeout`, so more would rarely run. */
-export const MAX_RETRIES = 10;
+/**
+ * Tries after a connection error, a 5xx or a 429, each only if it fits in `timeout`. One cures a
+ * passing failure; more would mostly hammer an Amazon that is down (the circuit breaker's job).
+ */
+export const RETRIES = 1;
 
 /**
  * Defaults of the `cache` option (milliseconds, entries). `staleIfError`: 15 minutes past `ttl`, a
  * quarter of an access token's hour, long enough to ride out most of Amazon's incidents while a
- * token revoked meanwhile stays usable for a bounded time. `localTtl`: 30 seconds, so that with the
- * store down a user costs at most two verifications a minute, while a verdict written by another
- * process is seen within half a minute.
+ * token revoked meanwhile stays usable for a bounded time.
  */
-export const CACHE_DEFAULTS = Object.freeze({
-  max: 10_000,
-  ttl: 300_000,
-  refusalTtl: 10_000,
-  storeTimeout: 100,
-  staleIfError: 900_000,
-  localTtl: 30_000,
-});
+export const CACHE_DEFAULTS = Object.freeze({ max: 10_000, ttl: 300_000, staleIfError: 900_000 });
+
+/**
+ * The most `cache.max` accepts: a full cache of verified verdicts then holds about 100 MB (each
+ * entry keeps the profile as Amazon sent it and as parsed: about 1 KB). lru-cache also allocates its
+ * index for `max` up front, which is why an unbounded `max` could exhaust memory before any use.
+ */
+export const MAX_CACHE_ENTRIES = 100_000;
+
+/** The most `cache.ttl` and `cache.staleIfError` accept: an access token lives an hour. */
+export const MAX_CACHE_TTL_MS = 3_600_000;
+
+/** Amazon's refusals are kept this long (or `cache.ttl`, if shorter): a junk token costs one call per 10 s. */
+export const REFUSAL_TTL_MS = 10_000;
+
+/**
+ * With a store, the local layer keeps a verdict `cache.ttl / LOCAL_TTL_FRACTION` (30 s by default):
+ * with the store down a user costs at most one verification per that time, and a verdict written
+ * (or a token revoked) by another process is seen within it.
+ */
+export const LOCAL_TTL_FRACTION = 10;
+
+/** A store call may take a quarter of `timeout`, and never more than this: a healthy store answers in a millisecond. */
+export const MAX_STORE_TIMEOUT_MS = 100;
 
 /**
  * Refusals are kept apart from verified verdicts, in an LRU of at most this many (or `cache.max`,
@@ -50,12 +67,13 @@ export const STORE_RETRY_AFTER_MS = 5000;
 export const DEFAULT_CONNECTIONS = 64;
 
 /**
- * `maxPending`: verifications waiting on Amazon at once. Each makes two calls (tokeninfo and
+ * Verifications waiting on Amazon at once; past it, a verification that needs Amazon is refused at
+ * once with a 503 (`ERR_LWA_OVERLOADED`). Each makes two calls (tokeninfo and
  * profile, one host, one pool), so 64 of them fill the 64 connections twice over: one call running
  * and one waiting per connection. No admitted verification then waits much more than one Amazon
  * round trip for a connection, and a burst is refused at once instead of queueing past `timeout`.
  */
-export const DEFAULT_MAX_PENDING = DEFAULT_CONNECTIONS;
+export const MAX_PENDING = DEFAULT_CONNECTIONS;
 
 /**
  * `circuitBreaker`: opens after `threshold` verifications in a row ended in an outage, and lets one
@@ -67,6 +85,9 @@ export const CIRCUIT_DEFAULTS = Object.freeze({ threshold: 5, cooldown: 10_000 }
 
 /** The most `circuitBreaker.threshold` accepts. */
 export const MAX_CIRCUIT_THRESHOLD = 1000;
+
+/** The most `circuitBreaker.cooldown` accepts: an hour without asking Amazon is already a decision, not a pause. */
+export const MAX_COOLDOWN_MS = 3_600_000;
 
 /**
  * How long a body the strategy does not need (a 5xx's, a 429's) may take to finish before its

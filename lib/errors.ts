@@ -83,10 +83,7 @@ export abstract class LwaError extends Error {
  */
 export class LwaUpstreamError extends LwaError {
   declare readonly endpoint: LwaEndpoint;
-  override readonly code: Exclude<
-    LwaErrorCode,
-    'ERR_LWA_RATE_LIMITED' | 'ERR_LWA_TIMEOUT' | 'ERR_LWA_OVERLOADED' | 'ERR_LWA_CIRCUIT_OPEN'
-  >;
+  override readonly code: Exclude<LwaErrorCode, LwaUnavailableError['code'] | 'ERR_LWA_TIMEOUT'>;
   override readonly status = 502;
   /** Amazon's HTTP status, when there was one. */
   readonly upstreamStatus: number | undefined;
@@ -104,28 +101,6 @@ export class LwaUpstreamError extends LwaError {
     this.name = 'LwaUpstreamError';
     this.code = code;
     this.upstreamStatus = upstreamStatus;
-    this.retryAfterSeconds = retryAfterSeconds;
-  }
-}
-
-/**
- * Amazon answered 429 Too Many Requests. Answered as 503 so clients back off and retry.
- *
- * @example
- * ```ts
- * if (err instanceof LwaRateLimitError) res.set('Retry-After', String(err.retryAfterSeconds ?? 1));
- * ```
- */
-export class LwaRateLimitError extends LwaError {
-  declare readonly endpoint: LwaEndpoint;
-  override readonly code = 'ERR_LWA_RATE_LIMITED';
-  override readonly status = 503;
-  /** Seconds Amazon asked us to wait, when it said. */
-  readonly retryAfterSeconds: number | undefined;
-
-  constructor(endpoint: LwaEndpoint, retryAfterSeconds?: number) {
-    super(`Login with Amazon ${endpoint}: rate limited (429)`, endpoint);
-    this.name = 'LwaRateLimitError';
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }
@@ -152,48 +127,66 @@ export class LwaTimeoutError extends LwaError {
 }
 
 /**
- * Too many verifications are already waiting on Amazon (`maxPending`): this one was refused at once,
- * without a call, so that a flood of new tokens cannot grow the heap or the queue without bound.
- * Answered as 503 Service Unavailable. Requests that join a verification of the same token already
- * in flight, and tokens the cache knows, are not affected.
+ * Amazon cannot be asked now, so the token could not be checked: a 503. `code` says why:
+ * `ERR_LWA_RATE_LIMITED` (Amazon answered 429), `ERR_LWA_OVERLOADED` (64 verifications already
+ * wait on Amazon: refused at once, no call), `ERR_LWA_CIRCUIT_OPEN` (Amazon failed repeatedly: not
+ * asked until the circuit breaker's cooldown has passed). Never a verdict on the token.
  *
  * @example
  * ```ts
- * if (err instanceof LwaOverloadedError) res.set('Retry-After', '1');
+ * if (err instanceof LwaUnavailableError && err.retryAfterSeconds !== undefined) {
+ *   res.set('Retry-After', String(err.retryAfterSeconds));
+ * }
  * ```
  */
-export class LwaOverloadedError extends LwaError {
-  override readonly code = 'ERR_LWA_OVERLOADED';
+export class LwaUnavailableError extends LwaError {
+  override readonly code: 'ERR_LWA_RATE_LIMITED' | 'ERR_LWA_OVERLOADED' | 'ERR_LWA_CIRCUIT_OPEN';
   override readonly status = 503;
+  /** Seconds to wait before trying again, when known (Amazon's `Retry-After`, the circuit's cooldown). */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(maxPending: number) {
-    super(`Login with Amazon: ${maxPending} verifications already waiting on Amazon (maxPending)`, undefined);
-    this.name = 'LwaOverloadedError';
+  /** @internal Built by the library: {@link rateLimited}, {@link overloaded}, {@link circuitOpen}. */
+  constructor(
+    code: LwaUnavailableError['code'],
+    message: string,
+    endpoint: LwaEndpoint | undefined,
+    retryAfterSeconds: number | undefined,
+  ) {
+    super(message, endpoint);
+    this.name = 'LwaUnavailableError';
+    this.code = code;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 
-/**
- * The circuit breaker is open: the last verifications all ended in an outage, so this one failed at
- * once, without calling Amazon, until the `cooldown` lets a probe through. Answered as 503 Service
- * Unavailable. A token whose verified verdict the cache still holds within `cache.staleIfError` is
- * served from it instead.
- *
- * @example
- * ```ts
- * if (err instanceof LwaCircuitOpenError) res.set('Retry-After', String(err.retryAfterSeconds ?? 1));
- * ```
- */
-export class LwaCircuitOpenError extends LwaError {
-  override readonly code = 'ERR_LWA_CIRCUIT_OPEN';
-  override readonly status = 503;
-  /** Seconds until a probe may go through (rounded up); `undefined` while a probe is in flight. */
-  readonly retryAfterSeconds: number | undefined;
+/** Amazon answered 429. */
+export function rateLimited(endpoint: LwaEndpoint, retryAfterSeconds?: number): LwaUnavailableError {
+  return new LwaUnavailableError(
+    'ERR_LWA_RATE_LIMITED',
+    `Login with Amazon ${endpoint}: rate limited (429)`,
+    endpoint,
+    retryAfterSeconds,
+  );
+}
 
-  constructor(retryAfterSeconds?: number) {
-    super('Login with Amazon: circuit open after repeated outages; not calling Amazon', undefined);
-    this.name = 'LwaCircuitOpenError';
-    this.retryAfterSeconds = retryAfterSeconds;
-  }
+/** Too many verifications already wait on Amazon. */
+export function overloaded(maxPending: number): LwaUnavailableError {
+  return new LwaUnavailableError(
+    'ERR_LWA_OVERLOADED',
+    `Login with Amazon: ${maxPending} verifications already waiting on Amazon`,
+    undefined,
+    undefined,
+  );
+}
+
+/** The circuit breaker is open; `retryAfterSeconds` is undefined while a probe is in flight. */
+export function circuitOpen(retryAfterSeconds?: number): LwaUnavailableError {
+  return new LwaUnavailableError(
+    'ERR_LWA_CIRCUIT_OPEN',
+    'Login with Amazon: circuit open after repeated outages; not calling Amazon',
+    undefined,
+    retryAfterSeconds,
+  );
 }
 
 /**
@@ -201,6 +194,10 @@ export class LwaCircuitOpenError extends LwaError {
  * error, a 429, a timeout. Only these count towards the circuit breaker and allow a stale verdict;
  * Amazon's refusals are answers, not outages, and never reach here as errors.
  */
-export function isOutage(error: unknown): error is LwaUpstreamError | LwaRateLimitError | LwaTimeoutError {
-  return error instanceof LwaUpstreamError || error instanceof LwaRateLimitError || error instanceof LwaTimeoutError;
+export function isOutage(error: unknown): error is LwaUpstreamError | LwaUnavailableError | LwaTimeoutError {
+  return (
+    error instanceof LwaUpstreamError ||
+    error instanceof LwaTimeoutError ||
+    (error instanceof LwaUnavailableError && error.code === 'ERR_LWA_RATE_LIMITED')
+  );
 }

@@ -4,7 +4,6 @@ import { LwaUpstreamError } from '../errors';
 import { normalizeProfile, type AmazonProfile } from './profile';
 import { refusals, type Refusal } from '../refusal';
 import { checkTokenInfo, type CheckedTokenInfo } from './token-info';
-import type { VerificationTrace } from '../observability/tracing';
 
 /** A token Amazon vouched for: issued to one of our clients, with the customer's profile. */
 interface VerifiedToken {
@@ -16,7 +15,7 @@ interface VerifiedToken {
  * A verdict on a token. `stale`: Amazon could not be asked, and this verified verdict is past its
  * `ttl` but within `cache.staleIfError` (and the token's own expiry).
  */
-export type Verification =
+export type Verdict =
   | { readonly ok: true; readonly verified: VerifiedToken; readonly stale?: true }
   | { readonly ok: false; readonly refusal: Refusal };
 
@@ -41,7 +40,7 @@ export interface Audience extends AudienceRules {
  * result and the attempts made.
  */
 export interface TokenVerifier {
-  verify(token: string, audience: Audience, deadline?: Deadline, trace?: VerificationTrace): Promise<Verification>;
+  verify(token: string, audience: Audience, deadline?: Deadline): Promise<Verdict>;
 }
 
 /**
@@ -52,28 +51,23 @@ export interface TokenVerifier {
 export class AmazonVerifier implements TokenVerifier {
   constructor(private readonly client: AmazonClient) {}
 
-  async verify(
-    token: string,
-    rules: AudienceRules,
-    deadline?: Deadline,
-    trace?: VerificationTrace,
-  ): Promise<Verification> {
+  async verify(token: string, rules: AudienceRules, deadline?: Deadline): Promise<Verdict> {
     const [info, profile] = await Promise.allSettled([
-      this.client.tokenInfo(token, deadline, trace),
-      this.client.profile(token, deadline, trace),
+      this.client.tokenInfo(token, deadline),
+      this.client.profile(token, deadline),
     ]);
     return decide(info, profile, rules, Date.now());
   }
 }
 
-const refuse = (refusal: Refusal): Verification => ({ ok: false, refusal });
+const refuse = (refusal: Refusal): Verdict => ({ ok: false, refusal });
 
 function decide(
   info: PromiseSettledResult<AmazonAnswer>,
   profile: PromiseSettledResult<AmazonAnswer>,
   rules: AudienceRules,
   now: number,
-): Verification {
+): Verdict {
   if (info.status === 'rejected') {
     // Without tokeninfo the audience is unknown, so only a plain "invalid token" can be trusted.
     if (

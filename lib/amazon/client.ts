@@ -1,19 +1,19 @@
 import { Agent, request, type Dispatcher } from 'undici';
-import { LwaError, LwaRateLimitError, LwaTimeoutError, LwaUpstreamError, type LwaEndpoint } from '../errors';
+import { LwaError, LwaTimeoutError, LwaUpstreamError, rateLimited, type LwaEndpoint } from '../errors';
 import { publishUpstream } from '../observability/events';
 import { Deadline } from './deadline';
 import {
   DEFAULT_CONNECTIONS,
-  DEFAULT_RETRIES,
   DISCARD_GRACE_MS,
   KEEP_ALIVE_TIMEOUT_MS,
   MAX_BODY_BYTES,
   MAX_JSON_DEPTH,
+  RETRIES,
 } from '../defaults';
 import { nestsDeeperThan } from './json-depth';
 import { BodyEncodingError, BodyTooLargeError, discardBody, readBody } from './read-body';
 import { DEFAULT_TIMING, retryDelay, type RetryTiming } from './retry';
-import type { VerificationTrace } from '../observability/tracing';
+import { traceAttempt } from '../observability/tracing';
 import { VERSION } from '../version';
 
 /**
@@ -28,11 +28,9 @@ export type AmazonAnswer =
 interface AmazonClientConfig {
   readonly tokenInfoURL: string;
   readonly profileURL: string;
-  /** `'header'` (default): `x-amz-access-token`; `'query'`: `?access_token=`. */
-  readonly tokenInfoTransport?: 'header' | 'query';
   /** Milliseconds for one call, its retries included, when the caller passes no {@link Deadline}. */
   readonly timeout: number;
-  /** Retries after a connection error, a 5xx or a 429. Default 1. */
+  /** Retries after a connection error, a 5xx or a 429 (tests set it; the library uses {@link RETRIES}). */
   readonly retries?: number;
   readonly dispatcher: Dispatcher | undefined;
   /** The retry loop's clock, jitter and wait; tests replace them. */
@@ -55,7 +53,6 @@ const BASE_HEADERS = Object.freeze({
 /** The two calls to Login with Amazon, over one keep-alive pool. */
 export class AmazonClient {
   private readonly tokenInfoURL: string;
-  private readonly tokenInfoInQuery: boolean;
   private readonly profileURL: string;
   private readonly timeout: number;
   private readonly retries: number;
@@ -65,12 +62,10 @@ export class AmazonClient {
   private readonly ownsDispatcher: boolean;
 
   constructor(config: AmazonClientConfig) {
-    const url = config.tokenInfoURL;
-    this.tokenInfoInQuery = config.tokenInfoTransport === 'query';
-    this.tokenInfoURL = this.tokenInfoInQuery ? `${url}${url.includes('?') ? '&' : '?'}access_token=` : url;
+    this.tokenInfoURL = config.tokenInfoURL;
     this.profileURL = config.profileURL;
     this.timeout = config.timeout;
-    this.retries = config.retries ?? DEFAULT_RETRIES;
+    this.retries = config.retries ?? RETRIES;
     this.timing = { ...DEFAULT_TIMING, ...config.timing };
     this.ownsDispatcher = config.dispatcher === undefined;
     this.dispatcher =
@@ -86,21 +81,18 @@ export class AmazonClient {
    * `GET /auth/o2/tokeninfo`: who the token was issued to. The token goes in `x-amz-access-token`,
    * not the URL, unless the query form was asked for: HTTP clients publish every URL they request
    * (undici's diagnostics channels, and tracing built on them), and proxies log it. Bounded by
-   * `deadline` (the verification's), or by a `timeout` of its own when none is given. `trace` counts
-   * the attempts.
+   * `deadline` (the verification's), or by a `timeout` of its own when none is given. The attempts
+   * are counted in the authentication's trace, if one is being traced.
    */
-  tokenInfo(token: string, deadline?: Deadline, trace?: VerificationTrace): Promise<AmazonAnswer> {
-    if (this.tokenInfoInQuery) {
-      return this.get('tokeninfo', this.tokenInfoURL + encodeURIComponent(token), BASE_HEADERS, deadline, trace);
-    }
+  tokenInfo(token: string, deadline?: Deadline): Promise<AmazonAnswer> {
     const headers = { ...BASE_HEADERS, 'x-amz-access-token': token };
-    return this.get('tokeninfo', this.tokenInfoURL, headers, deadline, trace);
+    return this.get('tokeninfo', this.tokenInfoURL, headers, deadline);
   }
 
   /** `GET /user/profile` with the token as a bearer credential; bounded and counted as {@link tokenInfo} is. */
-  profile(token: string, deadline?: Deadline, trace?: VerificationTrace): Promise<AmazonAnswer> {
+  profile(token: string, deadline?: Deadline): Promise<AmazonAnswer> {
     const headers = { ...BASE_HEADERS, authorization: `Bearer ${token}` };
-    return this.get('profile', this.profileURL, headers, deadline, trace);
+    return this.get('profile', this.profileURL, headers, deadline);
   }
 
   /**
@@ -112,11 +104,10 @@ export class AmazonClient {
     url: string,
     headers: Record<string, string>,
     given: Deadline | undefined,
-    trace: VerificationTrace | undefined,
   ): Promise<AmazonAnswer> {
     const deadline = given ?? new Deadline(this.timeout, this.timing.now);
     try {
-      return await this.attempts(endpoint, url, headers, deadline, trace);
+      return await this.attempts(endpoint, url, headers, deadline);
     } finally {
       if (given === undefined) deadline.dispose();
     }
@@ -127,7 +118,6 @@ export class AmazonClient {
     url: string,
     headers: Record<string, string>,
     deadline: Deadline,
-    trace: VerificationTrace | undefined,
   ): Promise<AmazonAnswer> {
     const { now, random, sleep } = this.timing;
     const timeout = deadline.timeoutMs;
@@ -135,7 +125,7 @@ export class AmazonClient {
     for (let attempt = 1; ; attempt++) {
       if (deadline.expired) throw timedOut();
       // The two calls run at once: the trace keeps the most attempts either made.
-      if (trace !== undefined && attempt > trace.upstreamAttempts) trace.upstreamAttempts = attempt;
+      traceAttempt(attempt);
       const started = now();
       const seen: { status?: number } = {};
       try {
@@ -188,7 +178,7 @@ async function interpret(endpoint: LwaEndpoint, res: Dispatcher.ResponseData): P
   const { statusCode: status, headers, body } = res;
   if (status === 429) {
     discardBody(body, DISCARD_GRACE_MS);
-    throw new LwaRateLimitError(endpoint, retryAfterSeconds(headers['retry-after']));
+    throw rateLimited(endpoint, retryAfterSeconds(headers['retry-after']));
   }
   if (REFUSAL_STATUSES.has(status)) {
     // Amazon's refusals are JSON. An HTML 403 is a proxy or a firewall talking, not Amazon judging

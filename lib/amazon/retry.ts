@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { LwaRateLimitError, LwaUpstreamError, type LwaError } from '../errors';
+import { LwaUnavailableError, LwaUpstreamError, type LwaError } from '../errors';
 
 /**
  * When and how long to wait before calling Amazon again. Only the two idempotent GETs are retried,
@@ -37,13 +37,13 @@ export const DEFAULT_TIMING: RetryTiming = Object.freeze({
 /** What Amazon's `Retry-After` asked for, in milliseconds (0 when it said nothing). */
 function askedWaitMs(error: LwaError): number {
   const seconds =
-    error instanceof LwaRateLimitError || error instanceof LwaUpstreamError ? error.retryAfterSeconds : undefined;
+    error instanceof LwaUnavailableError || error instanceof LwaUpstreamError ? error.retryAfterSeconds : undefined;
   return (seconds ?? 0) * 1000;
 }
 
 /** Whether a second try could end differently: a connection error, a 5xx, a 429. */
 export function isRetryable(error: LwaError): boolean {
-  if (error instanceof LwaRateLimitError) return true;
+  if (error instanceof LwaUnavailableError) return error.code === 'ERR_LWA_RATE_LIMITED';
   if (!(error instanceof LwaUpstreamError)) return false; // a timeout has used the whole budget
   if (error.code === 'ERR_LWA_UPSTREAM_CONNECTION') return true;
   return error.code === 'ERR_LWA_UPSTREAM_STATUS' && error.upstreamStatus !== undefined && error.upstreamStatus >= 500;

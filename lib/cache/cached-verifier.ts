@@ -1,35 +1,17 @@
 import { hash } from 'node:crypto';
 import { Deadline } from '../amazon/deadline';
 import { DEFAULT_TIMEOUT_MS } from '../defaults';
-import { isOutage, LwaCircuitOpenError, LwaOverloadedError } from '../errors';
+import { LwaUnavailableError, isOutage } from '../errors';
 import { publishCache, type CacheEvent } from '../observability/events';
-import type { VerificationTrace } from '../observability/tracing';
-import type { Audience, TokenVerifier, Verification } from '../amazon/amazon-verifier';
+import { traceCache } from '../observability/tracing';
+import type { Audience, TokenVerifier, Verdict } from '../amazon/amazon-verifier';
 import { deepFreeze } from './deep-freeze';
-import type { CacheStore } from './entry';
 import { GuardedStoreCache } from './guarded-store';
 import { LocalLayer } from './local-layer';
 import { capFresh, longerLived, rememberFor, staleStandIn, type Remembered } from './remembered';
 import { SingleFlight } from './single-flight';
 
-/** The checked `cache` option: `false`, or the built-in LRU, or a store of the app's. */
-export type ResolvedCacheOptions =
-  | false
-  | {
-      /** Milliseconds a verified token is kept fresh, at most (never past the token's own expiry). */
-      readonly ttl: number;
-      /** Milliseconds one of Amazon's refusals is kept; 0 keeps none. */
-      readonly refusalTtl: number;
-      /** Entries in the in-process LRU (the whole cache, or the local layer in front of a store). */
-      readonly max: number;
-      readonly store: CacheStore | undefined;
-      /** Milliseconds allowed for each store call. */
-      readonly storeTimeout: number;
-      /** Milliseconds past `ttl` a verified verdict may stand in for Amazon during an outage; 0 never. */
-      readonly staleIfError: number;
-      /** With a store: milliseconds an entry of the local layer is fresh, at most; 0: no local layer. */
-      readonly localTtl: number;
-    };
+import type { CacheSettings } from './cache-options';
 
 const HIT_VERIFIED: CacheEvent = Object.freeze({ type: 'hit', verdict: 'verified' });
 const HIT_REFUSED: CacheEvent = Object.freeze({ type: 'hit', verdict: 'refused' });
@@ -63,13 +45,13 @@ const STALE: CacheEvent = Object.freeze({ type: 'stale' });
  * Each verification (store lookup, then Amazon) runs under one {@link Deadline} of `timeout`.
  */
 export class CachedVerifier implements TokenVerifier {
-  private readonly flights = new SingleFlight<Verification>();
+  private readonly flights = new SingleFlight<Verdict>();
   private readonly local: LocalLayer | undefined;
   private readonly store: GuardedStoreCache | undefined;
 
   constructor(
     private readonly upstream: TokenVerifier,
-    private readonly options: ResolvedCacheOptions,
+    private readonly options: CacheSettings,
     private readonly timeout: number = DEFAULT_TIMEOUT_MS,
     // Read on each use, not captured, so a test that replaces Date.now moves this clock too.
     private readonly now: () => number = () => Date.now(),
@@ -84,21 +66,21 @@ export class CachedVerifier implements TokenVerifier {
    * Each verification runs under a deadline of its own (`timeout`), not a caller's. `trace`, given
    * when someone traces, is told the cache result, and the attempts when this request asks Amazon.
    */
-  verify(token: string, audience: Audience, _deadline?: Deadline, trace?: VerificationTrace): Promise<Verification> {
+  verify(token: string, audience: Audience): Promise<Verdict> {
     const key = `lwa:v1:${audience.tag}:${hash('sha256', token, 'base64url')}`;
     const remembered = this.local?.get(key);
     if (remembered !== undefined && remembered.freshUntil > this.now()) {
       publishCache(remembered.verdict.ok ? HIT_VERIFIED : HIT_REFUSED);
-      if (trace !== undefined) trace.cache = 'hit';
+      traceCache('hit');
       return Promise.resolve(remembered.verdict);
     }
     const flight = this.flights.joinable(key);
     if (flight !== undefined) {
       publishCache(SHARED);
-      if (trace !== undefined) trace.cache = 'shared';
+      traceCache('shared');
       return flight;
     }
-    return this.flights.start(key, () => this.load(key, token, audience, remembered, trace));
+    return this.flights.start(key, () => this.load(key, token, audience, remembered));
   }
 
   /** Entries in the in-process layer, verified verdicts and refusals (for tests and the benchmark). */
@@ -108,13 +90,7 @@ export class CachedVerifier implements TokenVerifier {
   }
 
   /** A verification: the store, then Amazon; `lapsed` is what the local layer held past its freshness. */
-  private async load(
-    key: string,
-    token: string,
-    audience: Audience,
-    lapsed: Remembered | undefined,
-    trace: VerificationTrace | undefined,
-  ): Promise<Verification> {
+  private async load(key: string, token: string, audience: Audience, lapsed: Remembered | undefined): Promise<Verdict> {
     const deadline = new Deadline(this.timeout);
     try {
       let fallback = lapsed;
@@ -122,7 +98,7 @@ export class CachedVerifier implements TokenVerifier {
         const stored = await this.store.get(key, deadline.remaining());
         if (stored !== undefined && stored.freshUntil > this.now()) {
           publishCache(stored.verdict.ok ? HIT_VERIFIED : HIT_REFUSED);
-          if (trace !== undefined) trace.cache = 'hit';
+          traceCache('hit');
           deepFreeze(stored.verdict);
           this.keepLocally(key, stored);
           return stored.verdict;
@@ -130,15 +106,15 @@ export class CachedVerifier implements TokenVerifier {
         fallback = longerLived(fallback, stored);
       }
       if (this.options !== false) publishCache(MISS);
-      if (trace !== undefined) trace.cache = 'miss';
-      let verdict: Verification;
+      traceCache('miss');
+      let verdict: Verdict;
       try {
-        verdict = deepFreeze(await this.upstream.verify(token, audience, deadline, trace));
+        verdict = deepFreeze(await this.upstream.verify(token, audience, deadline));
       } catch (err) {
         const stale = this.options !== false && canServeStale(err) ? staleStandIn(fallback, this.now()) : undefined;
         if (stale === undefined) throw err;
         publishCache(STALE);
-        if (trace !== undefined) trace.cache = 'stale';
+        traceCache('stale');
         return stale;
       }
       this.remember(key, verdict);
@@ -149,7 +125,7 @@ export class CachedVerifier implements TokenVerifier {
   }
 
   /** Keeps Amazon's fresh verdict: locally (capped at `localTtl` with a store) and in the store. */
-  private remember(key: string, verdict: Verification): void {
+  private remember(key: string, verdict: Verdict): void {
     if (this.options === false) return;
     const now = this.now();
     const remembered = rememberFor(verdict, now, this.options);
@@ -175,5 +151,5 @@ export class CachedVerifier implements TokenVerifier {
 
 /** An outage, or Amazon not asked because of one (circuit open) or because of load (too many pending). */
 function canServeStale(err: unknown): boolean {
-  return isOutage(err) || err instanceof LwaCircuitOpenError || err instanceof LwaOverloadedError;
+  return isOutage(err) || err instanceof LwaUnavailableError;
 }

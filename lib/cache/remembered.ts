@@ -1,4 +1,4 @@
-import type { Verification } from '../amazon/amazon-verifier';
+import type { Verdict } from '../amazon/amazon-verifier';
 
 /**
  * A verdict as the cache holds it: answered from the cache until `freshUntil`; after that, only as
@@ -7,7 +7,7 @@ import type { Verification } from '../amazon/amazon-verifier';
  * token's own expiry.
  */
 export interface Remembered {
-  readonly verdict: Verification;
+  readonly verdict: Verdict;
   readonly freshUntil: number;
   readonly staleUntil: number;
 }
@@ -23,7 +23,7 @@ export interface Lifetimes {
 }
 
 /** How long to remember a verdict Amazon gave at `now`; `undefined` for one not worth keeping. */
-export function rememberFor(verdict: Verification, now: number, lifetimes: Lifetimes): Remembered | undefined {
+export function rememberFor(verdict: Verdict, now: number, lifetimes: Lifetimes): Remembered | undefined {
   if (!verdict.ok) {
     if (lifetimes.refusalTtl <= 0) return undefined;
     const until = now + lifetimes.refusalTtl;
@@ -57,7 +57,7 @@ export function longerLived(a: Remembered | undefined, b: Remembered | undefined
  * The stale stand-in for a verification that could not reach Amazon: the remembered verdict if it
  * is a verified one still within its stale window at `now`, marked `stale`; else `undefined`.
  */
-export function staleStandIn(remembered: Remembered | undefined, now: number): Verification | undefined {
+export function staleStandIn(remembered: Remembered | undefined, now: number): Verdict | undefined {
   if (remembered === undefined || !remembered.verdict.ok || !(now < remembered.staleUntil)) return undefined;
   return Object.freeze({ ok: true, verified: remembered.verdict.verified, stale: true });
 }

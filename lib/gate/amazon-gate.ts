@@ -1,9 +1,8 @@
 import type { CircuitBreaker } from './circuit-breaker';
 import type { Deadline } from '../amazon/deadline';
-import { isOutage, LwaOverloadedError } from '../errors';
+import { isOutage, overloaded } from '../errors';
 import type { PendingLimit } from './pending-limit';
-import type { VerificationTrace } from '../observability/tracing';
-import type { Audience, TokenVerifier, Verification } from '../amazon/amazon-verifier';
+import type { Audience, TokenVerifier, Verdict } from '../amazon/amazon-verifier';
 
 /**
  * Decides whether a verification may call Amazon now: the circuit breaker first (an open circuit
@@ -18,19 +17,14 @@ export class AmazonGate implements TokenVerifier {
     private readonly breaker: CircuitBreaker | undefined,
   ) {}
 
-  async verify(
-    token: string,
-    audience: Audience,
-    deadline?: Deadline,
-    trace?: VerificationTrace,
-  ): Promise<Verification> {
+  async verify(token: string, audience: Audience, deadline?: Deadline): Promise<Verdict> {
     const ticket = this.breaker?.admit();
     if (!this.pending.tryAcquire()) {
       if (ticket) this.breaker?.released(ticket);
-      throw new LwaOverloadedError(this.pending.max);
+      throw overloaded(this.pending.max);
     }
     try {
-      const verdict = await this.upstream.verify(token, audience, deadline, trace);
+      const verdict = await this.upstream.verify(token, audience, deadline);
       if (ticket) this.breaker?.succeeded(ticket);
       return verdict;
     } catch (err) {

@@ -1,5 +1,34 @@
-import { LwaCircuitOpenError, type LwaErrorCode } from '../errors';
+import { fail, isPlainObject, rejectUnknown, wholeNumber } from '../checks';
+import { CIRCUIT_DEFAULTS, MAX_CIRCUIT_THRESHOLD, MAX_COOLDOWN_MS } from '../defaults';
+import { circuitOpen, type LwaErrorCode, type LwaUnavailableError } from '../errors';
 import { publishCircuit, type CircuitEvent } from '../observability/events';
+
+/**
+ * Settings of the circuit breaker (the `circuitBreaker` option).
+ * @example
+ * ```ts
+ * new Strategy({ clientID, circuitBreaker: { threshold: 10, cooldown: 30_000 } }, verify);
+ * ```
+ */
+export interface CircuitBreakerOptions {
+  /** Verifications in a row ending in an outage that open the circuit. A whole number from 1 to 1000. Default 5. */
+  threshold?: number;
+  /** Milliseconds the circuit stays open before one probe goes through; at most an hour. Default 10000. */
+  cooldown?: number;
+}
+
+/** `circuitBreaker`: `false`, or settings (unknown names refused), defaults filled in. */
+export function resolveCircuitBreaker(value: unknown): CircuitSettings | false {
+  if (value === false) return false;
+  if (value === undefined || value === true) return CIRCUIT_DEFAULTS;
+  if (!isPlainObject(value)) fail('circuitBreaker', 'a boolean or `{ threshold, cooldown }`');
+  rejectUnknown(value, ['threshold', 'cooldown'], 'circuitBreaker.');
+  const { threshold, cooldown } = CIRCUIT_DEFAULTS;
+  return Object.freeze({
+    threshold: wholeNumber('circuitBreaker.threshold', value.threshold, threshold, 1, MAX_CIRCUIT_THRESHOLD),
+    cooldown: wholeNumber('circuitBreaker.cooldown', value.cooldown, cooldown, 1, MAX_COOLDOWN_MS, ' of milliseconds'),
+  });
+}
 
 /** The checked `circuitBreaker` option. */
 export interface CircuitSettings {
@@ -25,7 +54,7 @@ export interface CircuitTicket {
  * A consecutive-failure circuit breaker in front of Amazon, written for this library's two rules:
  * a call it does not let through fails *at once* (never waits for the probe), and only outages
  * count. Closed: every call goes through; `threshold` outages in a row open it. Open: every call is
- * refused ({@link LwaCircuitOpenError}) until `cooldown` has passed; then the next call is the
+ * refused ({@link LwaUnavailableError}) until `cooldown` has passed; then the next call is the
  * probe (half-open), and every other call is still refused while it is in flight. The probe's
  * success (an answer or a refusal: Amazon is up) closes the circuit; an outage reopens it, the
  * cooldown counted from when the probe was sent, so a probe that hangs for the whole `timeout`
@@ -54,18 +83,18 @@ export class CircuitBreaker {
     return this.state;
   }
 
-  /** Lets a call through, or throws {@link LwaCircuitOpenError}. */
+  /** Lets a call through, or throws {@link LwaUnavailableError}. */
   admit(): CircuitTicket {
     const at = this.now();
     if (this.state === 'closed') return { generation: this.generation, probe: false, at };
     if (this.state === 'open') {
       const waited = at - this.openedAt;
       if (waited >= 0 && waited < this.settings.cooldown) {
-        throw new LwaCircuitOpenError(Math.ceil((this.settings.cooldown - waited) / 1000));
+        throw circuitOpen(Math.ceil((this.settings.cooldown - waited) / 1000));
       }
       this.move('half-open');
     }
-    if (this.probing) throw new LwaCircuitOpenError();
+    if (this.probing) throw circuitOpen();
     this.probing = true;
     return { generation: this.generation, probe: true, at };
   }

@@ -2,6 +2,7 @@ import diagnostics_channel from 'node:diagnostics_channel';
 import type { LwaEndpoint, LwaErrorCode } from '../errors';
 import type { TokenOrigin } from '../request/extract';
 import type { RefusalReason } from '../refusal';
+import type { AuthenticateTraceContext } from './tracing';
 
 /**
  * Observability through `node:diagnostics_channel`: subscribe by name, pay nothing when nobody
@@ -116,6 +117,28 @@ export interface CircuitEvent {
   readonly previous: 'closed' | 'open' | 'half-open';
   /** With `open`: the outage that opened it (the last of `threshold` in a row, or the failed probe). */
   readonly code?: LwaErrorCode;
+}
+
+/**
+ * What each of the {@link CHANNELS} carries: `ChannelMessages['cache']` is a cache event, and
+ * `ChannelMessages['authenticate']` the context of an authentication's trace.
+ * @example
+ * ```ts
+ * import diagnostics_channel from 'node:diagnostics_channel';
+ * import { CHANNELS, type ChannelMessages } from 'passport-lwa-token';
+ *
+ * diagnostics_channel.subscribe(CHANNELS.outcome, (message) => {
+ *   const event = message as ChannelMessages['outcome'];
+ *   if (event.outcome === 'error') metrics.increment(`lwa.error.${event.code ?? 'app'}`);
+ * });
+ * ```
+ */
+export interface ChannelMessages {
+  readonly upstream: UpstreamEvent;
+  readonly outcome: OutcomeEvent;
+  readonly cache: CacheEvent;
+  readonly circuit: CircuitEvent;
+  readonly authenticate: AuthenticateTraceContext;
 }
 
 const upstream = diagnostics_channel.channel(CHANNELS.upstream);

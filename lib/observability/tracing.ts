@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import diagnostics_channel from 'node:diagnostics_channel';
 import type { LwaErrorCode } from '../errors';
 import { CHANNELS, publishOutcome, type OutcomeEvent } from './events';
@@ -25,7 +26,8 @@ export type TraceCacheResult = 'hit' | 'miss' | 'shared' | 'stale';
  *
  * @example
  * ```ts
- * import diagnostics_channel from 'node:diagnostics_channel';
+ * import { AsyncLocalStorage } from 'node:async_hooks';
+import diagnostics_channel from 'node:diagnostics_channel';
  * import { CHANNELS, type AuthenticateTraceContext } from 'passport-lwa-token';
  *
  * diagnostics_channel.tracingChannel<unknown, AuthenticateTraceContext>(CHANNELS.authenticate).subscribe({
@@ -62,12 +64,32 @@ export interface AuthenticateTraceContext {
 }
 
 /** What the verifiers fill in for the trace of one authentication. */
-export interface VerificationTrace {
+interface VerificationTrace {
   cache?: TraceCacheResult;
   upstreamAttempts: number;
 }
 
 const channel = diagnostics_channel.tracingChannel<unknown, AuthenticationTrace>(CHANNELS.authenticate);
+
+/**
+ * The trace of the authentication the current code runs for. The cache and the Amazon client
+ * record into it from wherever they are, so no trace parameter runs through the pipeline. Entered
+ * only while someone traces: otherwise `getStore()` is `undefined` and nothing is recorded. (Not
+ * `channel.start.bindStore`: a bound store would count as a subscriber and turn tracing on.)
+ */
+const current = new AsyncLocalStorage<VerificationTrace>();
+
+/** Records how the cache took part, in the authentication being traced (if any). */
+export function traceCache(result: TraceCacheResult): void {
+  const trace = current.getStore();
+  if (trace !== undefined) trace.cache = result;
+}
+
+/** Records an attempt at asking Amazon (1 for the first); the two calls run at once, so the most wins. */
+export function traceAttempt(attempt: number): void {
+  const trace = current.getStore();
+  if (trace !== undefined && attempt > trace.upstreamAttempts) trace.upstreamAttempts = attempt;
+}
 
 /** Whether anyone listens: when nobody does, an authentication allocates nothing for tracing. */
 export function tracingAuthentications(): boolean {
@@ -127,18 +149,20 @@ export class AuthenticationTrace implements AuthenticateTraceContext, Verificati
  */
 export function traceAuthentication(run: (trace: AuthenticationTrace) => void): void {
   const trace = new AuthenticationTrace();
-  channel.start.runStores(trace, () => {
-    try {
-      run(trace);
-    } catch (err) {
-      // A throw out of authenticate() is a bug (ours or a Passport action's); the trace still ends.
-      trace.decide({ outcome: 'error', status: 500 }, err);
-      throw err;
-    } finally {
-      channel.end.publish(trace);
-      trace.returned();
-    }
-  });
+  current.run(trace, () =>
+    channel.start.runStores(trace, () => {
+      try {
+        run(trace);
+      } catch (err) {
+        // A throw out of authenticate() is a bug (ours or a Passport action's); the trace still ends.
+        trace.decide({ outcome: 'error', status: 500 }, err);
+        throw err;
+      } finally {
+        channel.end.publish(trace);
+        trace.returned();
+      }
+    }),
+  );
 }
 
 /** Publishes an outcome event, and records the outcome in the authentication's trace if it has one. */

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { ACCESS_TOKEN_FIELD } from '../defaults';
 import { refusals, type Refusal } from '../refusal';
 import { checkTokenFormat } from './token-format';
 
@@ -43,24 +44,30 @@ export interface RequestLike {
 
 export interface ExtractionConfig {
   readonly sources: ReadonlySet<TokenSource>;
-  readonly field: string;
   readonly custom: ((req: never) => unknown) | undefined;
 }
-
-type Extraction =
-  | { readonly kind: 'token'; readonly token: string; readonly origin: TokenOrigin }
-  | { readonly kind: 'refusal'; readonly refusal: Refusal }
-  | { readonly kind: 'none' };
 
 const NONE: Extraction = Object.freeze({ kind: 'none' });
 const BEARER = /^bearer(?:[ \t]+|$)/i;
 
+/** What extraction found: a token and where it came from, a refusal, or no token at all. */
+export type Extraction =
+  | { readonly kind: 'token'; readonly token: string; readonly origin: TokenOrigin }
+  | { readonly kind: 'refusal'; readonly refusal: Refusal }
+  | { readonly kind: 'none' };
+
+interface Found {
+  readonly value: unknown;
+  readonly origin: TokenOrigin;
+}
+
 /**
  * Finds the one access token in a request. Every enabled source is read, so that a token sent in
  * two places (or twice in one) is refused rather than silently picking one (RFC 6750 §2).
+ * Synchronous unless the app's `extractToken` returned a promise.
  */
-export function extractToken(req: RequestLike, config: ExtractionConfig): Extraction {
-  const found: Array<{ value: unknown; origin: TokenOrigin }> = [];
+export function extractToken(req: RequestLike, config: ExtractionConfig): Extraction | Promise<Extraction> {
+  const found: Found[] = [];
   const add = (origin: TokenOrigin) => (value: unknown) => found.push({ value, origin });
 
   if (config.sources.has('authorization')) {
@@ -73,13 +80,22 @@ export function extractToken(req: RequestLike, config: ExtractionConfig): Extrac
   if (config.sources.has('x-amz-access-token')) {
     headerValues(req, 'x-amz-access-token').forEach(add('x-amz-access-token'));
   }
-  if (config.sources.has('query')) queryValues(req, config.field).forEach(add('query'));
-  if (config.sources.has('body')) fieldValues(req.body, config.field).forEach(add('body'));
-  if (config.custom) {
-    const value = (config.custom as (req: RequestLike) => unknown)(req);
-    if (value !== undefined && value !== null) add('custom')(value);
+  if (config.sources.has('query')) queryValues(req, ACCESS_TOKEN_FIELD).forEach(add('query'));
+  if (config.sources.has('body')) fieldValues(req.body, ACCESS_TOKEN_FIELD).forEach(add('body'));
+  if (!config.custom) return decide(found);
+  const value = (config.custom as (req: RequestLike) => unknown)(req);
+  if (isThenable(value)) {
+    return Promise.resolve(value).then((resolved) => decide(withCustom(found, resolved)));
   }
+  return decide(withCustom(found, value));
+}
 
+function withCustom(found: Found[], value: unknown): Found[] {
+  if (value !== undefined && value !== null) found.push({ value, origin: 'custom' });
+  return found;
+}
+
+function decide(found: readonly Found[]): Extraction {
   if (found.length === 0) return NONE;
   if (found.length > 1) return { kind: 'refusal', refusal: refusals.multipleTokens };
   const { value, origin } = found[0];
@@ -87,6 +103,14 @@ export function extractToken(req: RequestLike, config: ExtractionConfig): Extrac
   if (typeof value !== 'string') return { kind: 'refusal', refusal: refusals.malformedRequest };
   const refusal = checkTokenFormat(value);
   return refusal ? { kind: 'refusal', refusal } : { kind: 'token', token: value, origin };
+}
+
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 /**

@@ -17,7 +17,7 @@ import express, { type ErrorRequestHandler, type Express } from 'express';
 import passport from 'passport';
 import request from 'supertest';
 import { Strategy, type StrategyOptions, type VerifyFunction } from '../../lib';
-import type { Verification } from '../../lib/amazon/amazon-verifier';
+import type { Verdict } from '../../lib/amazon/amazon-verifier';
 import { LwaEmulator, type EmulatorOptions, type Fault, type MintOptions } from '../../lib/testing';
 
 /** The client the test apps accept tokens for. */
@@ -450,7 +450,7 @@ export function describeWith(tool: Tool, title: string, body: () => void): void 
 // Verdicts, for the cache's unit tests
 
 /** A fresh verdict for one customer of client `c`, good for an hour from now. */
-export function verifiedVerdict(): Verification {
+export function verifiedVerdict(): Verdict {
   return {
     ok: true,
     verified: {

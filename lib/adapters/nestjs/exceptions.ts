@@ -1,6 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
-import { type LwaError, LwaRateLimitError } from '../../errors';
+import { type LwaError, LwaUnavailableError } from '../../errors';
 import type { AmazonTokenErrorBody } from './error-body';
 
 /** A refusal (400, 401 or 403) as the exception Nest answers with. */
@@ -24,5 +24,5 @@ export function lwaErrorException(err: LwaError): HttpException {
 
 /** Seconds to send as `Retry-After`: only on a 503 from Amazon's rate limit, when Amazon said. */
 export function retryAfterOf(err: LwaError): number | undefined {
-  return err instanceof LwaRateLimitError ? err.retryAfterSeconds : undefined;
+  return err instanceof LwaUnavailableError ? err.retryAfterSeconds : undefined;
 }

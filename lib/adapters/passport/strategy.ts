@@ -1,31 +1,20 @@
 import type { IncomingMessage } from 'node:http';
 import * as passportStrategy from 'passport-strategy';
-import { alexaAccessToken } from '../../request/alexa';
-import { AmazonClient } from '../../amazon/client';
-import { AmazonGate } from '../../gate/amazon-gate';
-import { acceptsNone, AudienceResolver } from '../../request/audience';
-import { CachedVerifier } from '../../cache/cached-verifier';
-import { CircuitBreaker } from '../../gate/circuit-breaker';
+import { publicTokenInfo, type TokenInfo } from '../../amazon/token-info';
+import { rejectUnknown } from '../../checks';
 import { LwaError } from '../../errors';
-import { extractToken, type RequestLike, type TokenOrigin } from '../../request/extract';
-import {
-  resolveOptions,
-  type ResolvedOptions,
-  type StrategyOptions,
-  type StrategyOptionsWithRequest,
-} from '../../options';
-import { bearerChallenge, refusals, type Refusal } from '../../refusal';
-import { PendingLimit } from '../../gate/pending-limit';
+import type { OutcomeEvent } from '../../observability/events';
 import {
   reportOutcome,
   traceAuthentication,
   tracingAuthentications,
   type AuthenticationTrace,
 } from '../../observability/tracing';
-import { publicTokenInfo, type TokenInfo } from '../../amazon/token-info';
-import { UNPARSED_BODY_WARNING_CODE, unparsedBodyType, unparsedBodyWarning } from '../../request/unparsed-body';
+import { VERIFIER_OPTIONS, type StrategyOptions, type StrategyOptionsWithRequest } from '../../options';
+import { refusals, type Refusal } from '../../refusal';
+import { isThenable } from '../../request/extract';
+import { challengeFor, LwaVerifier, outcomeEvent, requestOutcome, type Outcome } from '../../verifier';
 import { callVerify, checkVerifyShape, type VerifyFunction, type VerifyFunctionWithRequest } from './verify-callback';
-import { AmazonVerifier, type TokenVerifier } from '../../amazon/amazon-verifier';
 
 /** The actions Passport adds to a strategy for the length of one request. */
 interface PassportActions {
@@ -33,6 +22,7 @@ interface PassportActions {
   success(user: unknown, info?: object): void;
   fail(challenge?: string | number, status?: number): void;
   error(err: unknown): void;
+  pass(): void;
 }
 
 // passport-strategy ships no types; describing the base here keeps @types/express out of ours.
@@ -60,10 +50,17 @@ interface ResponseLike {
   setHeader(name: string, value: string): unknown;
 }
 
+/** What one authentication ends in: exactly one of Passport's actions, called once. */
+type Action =
+  | { readonly call: 'success'; readonly user: unknown; readonly info: AmazonAuthInfo; readonly event: OutcomeEvent }
+  | { readonly call: 'fail'; readonly refusal: Refusal; readonly event: OutcomeEvent }
+  | { readonly call: 'error'; readonly error: unknown; readonly event: OutcomeEvent };
+
 /**
- * Passport strategy that authenticates a request by its Login with Amazon access token: it checks
- * with Amazon that the token was issued to one of your client IDs (the audience check Amazon's
- * guide requires), fetches the customer's profile, and passes both to your `verify`.
+ * Passport strategy that authenticates a request by its Login with Amazon access token: a thin
+ * adapter over an {@link LwaVerifier} (`strategy.verifier`), which checks with Amazon that the token
+ * was issued to one of your client IDs and fetches the customer's profile; the strategy then passes
+ * both to your `verify` and tells Passport how it ended.
  *
  * @example
  * ```ts
@@ -75,16 +72,13 @@ interface ResponseLike {
 export class Strategy<TUser = unknown, TRequest = IncomingMessage> extends PassportStrategy {
   /** The name to use with `passport.authenticate()`: `'amazon-token'`. */
   override name: string;
-  private readonly options: ResolvedOptions;
-  private readonly verifyFn: (...args: never[]) => unknown;
-  private readonly client: AmazonClient;
-  private readonly verifier: TokenVerifier;
-  private readonly audiences: AudienceResolver;
   /**
-   * A forgotten body parser is told once per strategy, not once per request. An object, since
-   * Passport runs each request on `Object.create(strategy)`: a flag set there would stay there.
+   * The verification core this strategy runs on: use it where Passport does not reach (a WebSocket
+   * upgrade, say) to share this strategy's cache, single flight, circuit breaker and pool.
    */
-  private readonly warned = { unparsedBody: false };
+  readonly verifier: LwaVerifier<TRequest>;
+  readonly #verify: (...args: never[]) => unknown;
+  readonly #passReqToCallback: boolean;
 
   constructor(options: StrategyOptions<TRequest>, verify: VerifyFunction<TUser>);
   constructor(options: StrategyOptionsWithRequest<TRequest>, verify: VerifyFunctionWithRequest<TUser, TRequest>);
@@ -102,110 +96,90 @@ export class Strategy<TUser = unknown, TRequest = IncomingMessage> extends Passp
     if (typeof verify !== 'function') {
       throw new TypeError('passport-lwa-token: `verify` must be a function (the last constructor argument)');
     }
+    if (typeof options === 'object' && options !== null)
+      rejectUnknown(options, [...VERIFIER_OPTIONS, 'passReqToCallback']);
+    const { passReqToCallback = false, ...verifierOptions } = (options ?? {}) as StrategyOptionsWithRequest<TRequest>;
+    if (typeof passReqToCallback !== 'boolean') {
+      throw new TypeError('passport-lwa-token: option `passReqToCallback` must be a boolean');
+    }
     this.name = 'amazon-token';
-    this.options = resolveOptions(options);
-    checkVerifyShape(verify, this.options.passReqToCallback);
-    this.verifyFn = verify;
-    this.client = new AmazonClient(this.options);
-    // Cache and single flight in front of Amazon; `verify` still runs every time
-    // (docs/design.md, "Cache and single flight"). Between them, the gate that keeps a bad day
-    // bounded: the circuit breaker and the pending limit (docs/design.md, "Failure behaviour").
-    const { circuitBreaker, maxPending, cache, timeout } = this.options;
-    const gate = new AmazonGate(
-      new AmazonVerifier(this.client),
-      new PendingLimit(maxPending),
-      circuitBreaker === false ? undefined : new CircuitBreaker(circuitBreaker),
-    );
-    this.verifier = new CachedVerifier(gate, cache, timeout);
-    this.audiences = new AudienceResolver(this.options.clientID, this.options.appID);
+    this.verifier = new LwaVerifier<TRequest>(options === null ? (null as never) : verifierOptions);
+    checkVerifyShape(verify, passReqToCallback);
+    this.#verify = verify;
+    this.#passReqToCallback = passReqToCallback;
   }
 
   /** Called by Passport for each request; not meant to be called directly. */
   authenticate(req: TRequest, _options?: unknown): void {
     // Nobody tracing (docs/tracing.md): nothing is allocated for it.
-    if (!tracingAuthentications()) return this.authenticateRequest(req, undefined);
-    traceAuthentication((trace) => this.authenticateRequest(req, trace));
-  }
-
-  private authenticateRequest(req: TRequest, trace: AuthenticationTrace | undefined): void {
-    let extraction;
-    try {
-      extraction = extractToken(req as RequestLike, this.options);
-    } catch (err) {
-      // Only the app's `extractToken` can throw here: its fault, so an error, not a refusal.
-      reportOutcome({ outcome: 'error', status: 500 }, trace, err);
-      return this.error(err);
-    }
-    if (extraction.kind === 'none') {
-      this.warnIfBodyUnparsed(req);
-      return this.refuse(req, refusals.noToken, undefined, trace);
-    }
-    if (extraction.kind === 'refusal') return this.refuse(req, extraction.refusal, undefined, trace);
-    const { origin } = extraction;
-    this.authenticateToken(req, extraction.token, origin, trace).catch((err: unknown) => {
-      const lwa = err instanceof LwaError ? { status: err.status, code: err.code } : { status: 500 };
-      reportOutcome({ outcome: 'error', ...lwa, origin }, trace, err);
-      this.error(err);
-    });
+    if (!tracingAuthentications()) return this.#run(req, undefined);
+    traceAuthentication((trace) => this.#run(req, trace));
   }
 
   /**
-   * Releases the strategy's own connection pool (not a `dispatcher` you passed in). Call it on
+   * Releases the verifier's own connection pool (not a `dispatcher` you passed in). Call it on
    * shutdown; the strategy must not be used afterwards.
    */
-  async close(): Promise<void> {
-    await this.client.close();
+  close(): Promise<void> {
+    return this.verifier.close();
   }
 
-  private async authenticateToken(
-    req: TRequest,
-    token: string,
-    origin: TokenOrigin,
-    trace: AuthenticationTrace | undefined,
-  ): Promise<void> {
-    // Whom the token must be for. Fixed options give it without a promise, so the usual
-    // configuration waits on nothing here; a function of the request (a tenant's IDs) may be async,
-    // and its error is the app's (the caller's catch: Passport's error(), no call to Amazon).
-    const resolving = this.audiences.resolve(req);
-    const audience = resolving instanceof Promise ? await resolving : resolving;
-    const none = acceptsNone(audience);
-    if (none) return this.refuse(req, none, origin, trace);
+  /**
+   * One dispatch: the outcome is decided first, and only then is Passport told, outside of any
+   * catch. What Passport's action (a custom callback of the app's) throws is the app's and goes
+   * on up: it is never caught here and fed back as an authentication error.
+   */
+  #run(req: TRequest, trace: AuthenticationTrace | undefined): void {
+    let outcome: Outcome | Promise<Outcome>;
+    try {
+      outcome = requestOutcome(this.verifier, req);
+    } catch (err) {
+      // Only the app's own functions (`extractToken`, `clientID`) can throw here.
+      return this.#act(req, errorAction(err), trace);
+    }
+    if (!isThenable(outcome)) {
+      const action = this.#decideAtOnce(outcome);
+      if (action) return this.#act(req, action, trace);
+    }
+    void Promise.resolve(outcome)
+      .then((settled) => this.#decide(req, settled))
+      .then(
+        (action) => this.#act(req, action, trace),
+        (err: unknown) => this.#act(req, errorAction(err), trace),
+      );
+  }
 
-    const verification = await this.verifier.verify(token, audience, undefined, trace);
-    if (!verification.ok) return this.refuse(req, verification.refusal, origin, trace);
-    const { tokenInfo, profile } = verification.verified;
+  /** A refusal known without waiting (no token, a malformed one): answered synchronously. */
+  #decideAtOnce(outcome: Outcome): Action | undefined {
+    if (outcome.kind === 'verified') return undefined;
+    return failAction(outcome);
+  }
 
-    const args = this.options.passReqToCallback ? [req, token, profile] : [token, profile];
-    const { user, info } = await callVerify<TUser>(this.verifyFn, args);
-    if (!user) return this.refuse(req, refusals.userRefused, origin, trace);
-
+  async #decide(req: TRequest, outcome: Outcome): Promise<Action> {
+    if (outcome.kind !== 'verified') return failAction(outcome);
+    const { token, profile, origin } = outcome;
+    const args = this.#passReqToCallback ? [req, token, profile] : [token, profile];
+    const { user, info } = await callVerify<TUser>(this.#verify, args);
+    const ended = { ...(origin ? { origin } : {}) };
+    if (!user) {
+      return {
+        call: 'fail',
+        refusal: refusals.userRefused,
+        event: { ...outcomeEvent({ kind: 'refused', refusal: refusals.userRefused }), ...ended },
+      };
+    }
     // RFC 6750 §2.3: a page fetched with the token in its URL must stay out of shared caches.
     if (origin === 'query') responseOf(req)?.setHeader('Cache-Control', 'private');
-    const authInfo: AmazonAuthInfo = {
-      ...info,
-      tokenInfo: publicTokenInfo(tokenInfo, Date.now(), verification.stale === true),
-    };
-    reportOutcome({ outcome: 'success', status: 200, origin }, trace);
-    this.success(user, authInfo);
+    const tokenInfo = publicTokenInfo(outcome.tokenInfo, Date.now(), outcome.stale);
+    return { call: 'success', user, info: { ...info, tokenInfo }, event: outcomeEvent(outcome) };
   }
 
-  /** A JSON or form body nobody parsed looks like "no token": say which parser is missing. */
-  private warnIfBodyUnparsed(req: TRequest): void {
-    if (this.warned.unparsedBody) return;
-    // alexaAccessToken reads the body too: the Alexa recipe turns the body source off.
-    const readsBody = this.options.sources.has('body') || this.options.custom === alexaAccessToken;
-    const type = readsBody ? unparsedBodyType(req) : undefined;
-    if (type === undefined) return;
-    this.warned.unparsedBody = true;
-    process.emitWarning(unparsedBodyWarning(type), { code: UNPARSED_BODY_WARNING_CODE });
-  }
-
-  private refuse(req: TRequest, refusal: Refusal, origin?: TokenOrigin, trace?: AuthenticationTrace): void {
-    reportOutcome(
-      { outcome: 'fail', status: refusal.status, reason: refusal.reason, ...(origin ? { origin } : {}) },
-      trace,
-    );
-    const challenge = bearerChallenge(this.options.realm, refusal);
+  #act(req: TRequest, action: Action, trace: AuthenticationTrace | undefined): void {
+    reportOutcome(action.event, trace, action.call === 'error' ? action.error : undefined);
+    if (action.call === 'success') return this.success(action.user, action.info);
+    if (action.call === 'error') return this.error(action.error);
+    const { refusal } = action;
+    const challenge = challengeFor(refusal);
     // Passport writes WWW-Authenticate only on 401; RFC 6750 §3 wants it on 400 and 403 too.
     if (refusal.status !== 401) {
       const res = responseOf(req);
@@ -213,6 +187,19 @@ export class Strategy<TUser = unknown, TRequest = IncomingMessage> extends Passp
     }
     this.fail(challenge, refusal.status);
   }
+}
+
+function failAction(outcome: Exclude<Outcome, { kind: 'verified' }>): Action {
+  const refusal = outcome.kind === 'none' ? refusals.noToken : outcome.refusal;
+  return { call: 'fail', refusal, event: outcomeEvent(outcome) };
+}
+
+function errorAction(err: unknown): Action {
+  const event: OutcomeEvent =
+    err instanceof LwaError
+      ? { outcome: 'error', status: err.status, code: err.code }
+      : { outcome: 'error', status: 500 };
+  return { call: 'error', error: err, event };
 }
 
 function responseOf(req: unknown): ResponseLike | undefined {

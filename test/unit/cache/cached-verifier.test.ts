@@ -6,7 +6,7 @@
  */
 import { CachedVerifier } from '../../../lib/cache/cached-verifier';
 import { resolveOptions } from '../../../lib/options';
-import type { Audience, TokenVerifier, Verification } from '../../../lib/amazon/amazon-verifier';
+import type { Audience, TokenVerifier, Verdict } from '../../../lib/amazon/amazon-verifier';
 import { verifiedVerdict } from '../../support/fixture';
 
 /** The audience of a strategy with `clientID: 'c'`. */
@@ -14,7 +14,7 @@ const audience: Audience = { clientIDs: new Set(['c']), appIDs: undefined, tag: 
 const token = (name: string | number) => `Atza|${name}`;
 
 /** A stand-in for Amazon that vouches for every token, and counts how often it was asked. */
-function countingUpstream(verdict: () => Verification = verifiedVerdict): TokenVerifier & { calls: number } {
+function countingUpstream(verdict: () => Verdict = verifiedVerdict): TokenVerifier & { calls: number } {
   const upstream = {
     calls: 0,
     verify: async () => {

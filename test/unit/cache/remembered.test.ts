@@ -1,18 +1,18 @@
 /** How long verdicts are remembered, and when one may stand in stale. */
 import { capFresh, longerLived, rememberFor, staleStandIn } from '../../../lib/cache/remembered';
 import { refusals } from '../../../lib/refusal';
-import type { Verification } from '../../../lib/amazon/amazon-verifier';
+import type { Verdict } from '../../../lib/amazon/amazon-verifier';
 
 const NOW = 1_700_000_000_000;
 const lifetimes = { ttl: 300_000, refusalTtl: 10_000, staleIfError: 900_000 };
-const verified = (expiresAt: number): Verification => ({
+const verified = (expiresAt: number): Verdict => ({
   ok: true,
   verified: {
     tokenInfo: { aud: 'c', appId: undefined, userId: 'u', expiresAt, issuedAt: undefined },
     profile: { provider: 'amazon', id: 'u', _raw: '{}', _json: {} },
   },
 });
-const refused: Verification = { ok: false, refusal: refusals.tokenRejected };
+const refused: Verdict = { ok: false, refusal: refusals.tokenRejected };
 
 test('a verified verdict: fresh for ttl, stale for staleIfError more, never past the token', () => {
   expect(rememberFor(verified(NOW + 3_600_000), NOW, lifetimes)).toMatchObject({

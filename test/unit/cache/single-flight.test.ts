@@ -10,18 +10,18 @@ import { LwaTimeoutError } from '../../../lib/errors';
 import { CHANNELS, type CacheEvent } from '../../../lib/observability/events';
 import { resolveOptions } from '../../../lib/options';
 import { refusals } from '../../../lib/refusal';
-import type { Audience, TokenVerifier, Verification } from '../../../lib/amazon/amazon-verifier';
+import type { Audience, TokenVerifier, Verdict } from '../../../lib/amazon/amazon-verifier';
 import { recordEvents, verifiedVerdict as verified } from '../../support/fixture';
 
 /** A verifier whose answers the test hands out one by one. */
 class GatedUpstream implements TokenVerifier {
   calls = 0;
-  private pending: Array<{ resolve: (v: Verification) => void; reject: (e: unknown) => void }> = [];
-  verify(): Promise<Verification> {
+  private pending: Array<{ resolve: (v: Verdict) => void; reject: (e: unknown) => void }> = [];
+  verify(): Promise<Verdict> {
     this.calls += 1;
     return new Promise((resolve, reject) => this.pending.push({ resolve, reject }));
   }
-  answer(verdict: Verification): void {
+  answer(verdict: Verdict): void {
     for (const p of this.pending.splice(0)) p.resolve(verdict);
   }
   fail(err: unknown): void {

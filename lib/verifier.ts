@@ -1,0 +1,295 @@
+import type { IncomingMessage } from 'node:http';
+import { AmazonClient } from './amazon/client';
+import { AmazonVerifier } from './amazon/amazon-verifier';
+import type { AmazonProfile } from './amazon/profile';
+import { publicTokenInfo, type CheckedTokenInfo, type TokenInfo } from './amazon/token-info';
+import { CachedVerifier } from './cache/cached-verifier';
+import { MAX_PENDING, REALM } from './defaults';
+import { LwaError } from './errors';
+import { AmazonGate } from './gate/amazon-gate';
+import { CircuitBreaker } from './gate/circuit-breaker';
+import { PendingLimit } from './gate/pending-limit';
+import type { OutcomeEvent } from './observability/events';
+import {
+  reportOutcome,
+  traceAuthentication,
+  tracingAuthentications,
+  type AuthenticationTrace,
+} from './observability/tracing';
+import { resolveOptions, type LwaVerifierOptions, type ResolvedOptions } from './options';
+import { bearerChallenge, refusals, type Refusal, type RefusalReason } from './refusal';
+import { acceptsNone, AudienceResolver } from './request/audience';
+import { extractToken, isThenable, type Extraction, type RequestLike, type TokenOrigin } from './request/extract';
+import { fromFetchRequest, isFetchRequest } from './request/fetch-request';
+import { UNPARSED_BODY_WARNING_CODE, unparsedBodyType, unparsedBodyWarning } from './request/unparsed-body';
+import { alexaAccessToken } from './request/alexa';
+
+/**
+ * What a verification may need beyond the token.
+ * @example
+ * ```ts
+ * await verifier.verify(token, { request: req }); // for `clientID: (req) => tenants.clientIDsFor(req)`
+ * ```
+ */
+export interface VerifyContext<TRequest = IncomingMessage> {
+  /** The request, handed to `clientID` and `appID` when they are functions. `verifyRequest` sets it. */
+  readonly request?: TRequest;
+}
+
+/**
+ * The answer of {@link LwaVerifier.verify}: the customer, or why the token was refused, with the
+ * status and the `WWW-Authenticate` challenge to answer with (RFC 6750 §3).
+ * @example
+ * ```ts
+ * const result = await verifier.verify(token);
+ * if (!result.ok) return new Response(null, { status: result.status, headers: { 'WWW-Authenticate': result.challenge } });
+ * ```
+ */
+export type Verification =
+  | {
+      readonly ok: true;
+      readonly profile: AmazonProfile;
+      readonly tokenInfo: TokenInfo;
+      /** Where `verifyRequest` found the token (absent for `verify`). */
+      readonly origin?: TokenOrigin;
+      /** Present when Amazon was unavailable and a kept verdict answered (`cache.staleIfError`). */
+      readonly stale?: true;
+    }
+  | {
+      readonly ok: false;
+      readonly status: 400 | 401 | 403;
+      /** The `WWW-Authenticate` value: never any part of the token. */
+      readonly challenge: string;
+      readonly reason: RefusalReason;
+    };
+
+/** What one verification came to, for the adapters: the token travels with a success, never in a public result. */
+export type Outcome =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'refused'; readonly refusal: Refusal; readonly origin?: TokenOrigin }
+  | {
+      readonly kind: 'verified';
+      readonly token: string;
+      readonly origin: TokenOrigin | undefined;
+      readonly profile: AmazonProfile;
+      readonly tokenInfo: CheckedTokenInfo;
+      readonly stale: boolean;
+    };
+
+// Set by the class's static block: how this package's adapters reach a verifier's private pipeline.
+let outcomeOf: (
+  verifier: LwaVerifier<never>,
+  request: unknown,
+  context: VerifyContext<never> | undefined,
+) => Outcome | Promise<Outcome>;
+
+/**
+ * The verification core: everything between an access token and the Amazon customer it belongs
+ * to, usable without Passport (an Alexa skill on Lambda, a WebSocket upgrade, a Fetch-API server).
+ * It checks with Amazon that the token was issued to one of your client IDs (the audience check
+ * Amazon's guide requires), fetches the profile, and keeps the verdict in its cache. One instance
+ * owns one connection pool, cache, single flight and circuit breaker: make one per process (a
+ * `Strategy` has one: `strategy.verifier`).
+ *
+ * A refusal (no token, a bad or expired one, another app's) resolves with `ok: false`; only an
+ * outage rejects, with an {@link LwaError} (502, 503, 504): never a 401 that would sign users out.
+ *
+ * @example
+ * ```ts
+ * const verifier = new LwaVerifier({ clientID: process.env.AMAZON_CLIENT_ID! });
+ * const result = await verifier.verify(accessToken);
+ * if (result.ok) console.log(result.profile.id, result.tokenInfo.expiresIn);
+ * ```
+ */
+export class LwaVerifier<TRequest = IncomingMessage> {
+  readonly #options: ResolvedOptions;
+  readonly #client: AmazonClient;
+  readonly #cache: CachedVerifier;
+  readonly #audiences: AudienceResolver;
+  /** A forgotten body parser is told once per verifier, not once per request. */
+  #warnedUnparsedBody = false;
+
+  static {
+    outcomeOf = (verifier, request, context) => verifier.#fromRequest(request, context);
+  }
+
+  /** @param options everything but `clientID` is optional; checked now (a bad one is a `TypeError` naming it). */
+  constructor(options: LwaVerifierOptions<TRequest>) {
+    this.#options = resolveOptions(options);
+    const { circuitBreaker, cache, timeout, tokenInfoURL, profileURL, dispatcher } = this.#options;
+    this.#client = new AmazonClient({ tokenInfoURL, profileURL, timeout, dispatcher });
+    // Cache and single flight in front of Amazon; between them, the gate that keeps a bad day
+    // bounded: the circuit breaker and the pending limit (docs/design.md, "Failure behaviour").
+    const gate = new AmazonGate(
+      new AmazonVerifier(this.#client),
+      new PendingLimit(MAX_PENDING),
+      circuitBreaker === false ? undefined : new CircuitBreaker(circuitBreaker),
+    );
+    this.#cache = new CachedVerifier(gate, cache, timeout);
+    this.#audiences = new AudienceResolver(this.#options.clientID, this.#options.appID);
+  }
+
+  /**
+   * Verifies an access token the app already has (an Alexa envelope's, a WebSocket message's).
+   * Resolves with the customer or a refusal; rejects only with an {@link LwaError} (an outage), or
+   * with what a `clientID`/`appID` function of yours threw.
+   */
+  verify(token: string, context?: VerifyContext<TRequest>): Promise<Verification> {
+    return this.#traced(() => this.#fromToken(token, undefined, context?.request));
+  }
+
+  /**
+   * Finds the token in a request and verifies it: a Node request (headers, URL, a parsed `body`,
+   * as Express, Koa and Fastify give it) or a Fetch API `Request` (headers and query only: its
+   * body is a stream the app owns). Honours `tokenSources` and `extractToken`; a token in two
+   * places is a 400, no token a 401 with a bare `Bearer realm="Users"` challenge.
+   */
+  verifyRequest(request: TRequest, context?: Omit<VerifyContext<TRequest>, 'request'>): Promise<Verification> {
+    return this.#traced(() => this.#fromRequest(request, { ...context, request }));
+  }
+
+  /**
+   * Releases the verifier's own connection pool (not a `dispatcher` you passed in). Call it on
+   * shutdown; the verifier must not be used afterwards.
+   */
+  async close(): Promise<void> {
+    await this.#client.close();
+  }
+
+  /** Verified verdicts and refusals kept in this process (for tests and the benchmark). */
+  get cachedEntries(): number {
+    return this.#cache.cachedEntries;
+  }
+
+  /** Runs a public verification as one traced authentication, publishing its outcome. */
+  #traced(run: () => Outcome | Promise<Outcome>): Promise<Verification> {
+    if (!tracingAuthentications()) return settle(run(), undefined);
+    let result!: Promise<Verification>;
+    traceAuthentication((trace) => {
+      result = settle(run(), trace);
+    });
+    return result;
+  }
+
+  #fromRequest(request: unknown, context: VerifyContext<TRequest> | undefined): Outcome | Promise<Outcome> {
+    const fetch = isFetchRequest(request);
+    const readable: RequestLike = fetch ? fromFetchRequest(request) : (request as RequestLike);
+    const extraction = extractToken(
+      readable,
+      fetch && this.#options.custom
+        ? { ...this.#options, custom: () => this.#options.custom!(request as never) }
+        : this.#options,
+    );
+    const next = (found: Extraction): Outcome | Promise<Outcome> => {
+      if (found.kind === 'none') {
+        if (!fetch) this.#warnIfBodyUnparsed(request);
+        return NONE;
+      }
+      if (found.kind === 'refusal') return { kind: 'refused', refusal: found.refusal };
+      return this.#fromToken(found.token, found.origin, context?.request ?? request);
+    };
+    return isThenable(extraction) ? Promise.resolve(extraction).then(next) : next(extraction);
+  }
+
+  #fromToken(token: string, origin: TokenOrigin | undefined, request: unknown): Outcome | Promise<Outcome> {
+    // Whom the token must be for. Fixed options give it without a promise, so the usual
+    // configuration waits on nothing here; a function of the request (a tenant's IDs) may be async.
+    const resolving = this.#audiences.resolve(request);
+    if (resolving instanceof Promise) return resolving.then((audience) => this.#ask(token, origin, audience));
+    return this.#ask(token, origin, resolving);
+  }
+
+  async #ask(
+    token: string,
+    origin: TokenOrigin | undefined,
+    audience: Parameters<CachedVerifier['verify']>[1],
+  ): Promise<Outcome> {
+    if (typeof token !== 'string') return { kind: 'refused', refusal: refusals.malformedRequest };
+    const none = acceptsNone(audience);
+    if (none) return { kind: 'refused', refusal: none, ...(origin ? { origin } : {}) };
+    const verdict = await this.#cache.verify(token, audience);
+    if (!verdict.ok) return { kind: 'refused', refusal: verdict.refusal, ...(origin ? { origin } : {}) };
+    const { tokenInfo, profile } = verdict.verified;
+    return { kind: 'verified', token, origin, profile, tokenInfo, stale: verdict.stale === true };
+  }
+
+  /** A JSON or form body nobody parsed looks like "no token": say which parser is missing. */
+  #warnIfBodyUnparsed(request: unknown): void {
+    if (this.#warnedUnparsedBody) return;
+    // alexaAccessToken reads the body too: the Alexa recipe turns the body source off.
+    const readsBody = this.#options.sources.has('body') || this.#options.custom === alexaAccessToken;
+    const type = readsBody ? unparsedBodyType(request) : undefined;
+    if (type === undefined) return;
+    this.#warnedUnparsedBody = true;
+    process.emitWarning(unparsedBodyWarning(type), { code: UNPARSED_BODY_WARNING_CODE });
+  }
+}
+
+const NONE: Outcome = Object.freeze({ kind: 'none' });
+
+/** The `WWW-Authenticate` challenge for a refusal (and for no token: a bare `Bearer realm="Users"`). */
+export function challengeFor(refusal: Refusal): string {
+  return bearerChallenge(REALM, refusal);
+}
+
+/** What the outcome channel (and the trace) says of an outcome. */
+export function outcomeEvent(outcome: Outcome): OutcomeEvent {
+  if (outcome.kind === 'verified') {
+    return outcome.origin
+      ? { outcome: 'success', status: 200, origin: outcome.origin }
+      : { outcome: 'success', status: 200 };
+  }
+  const refusal = outcome.kind === 'none' ? refusals.noToken : outcome.refusal;
+  const event: OutcomeEvent = { outcome: 'fail', status: refusal.status, reason: refusal.reason };
+  return outcome.kind === 'refused' && outcome.origin ? { ...event, origin: outcome.origin } : event;
+}
+
+/** An outcome as the public result, its event published (and recorded in the trace). */
+async function settle(
+  pending: Outcome | Promise<Outcome>,
+  trace: AuthenticationTrace | undefined,
+): Promise<Verification> {
+  let outcome: Outcome;
+  try {
+    outcome = await pending;
+  } catch (err) {
+    reportOutcome(
+      err instanceof LwaError
+        ? { outcome: 'error', status: err.status, code: err.code }
+        : { outcome: 'error', status: 500 },
+      trace,
+      err,
+    );
+    throw err;
+  }
+  reportOutcome(outcomeEvent(outcome), trace);
+  return toVerification(outcome);
+}
+
+/** The public form of an outcome: no token in it. */
+export function toVerification(outcome: Outcome): Verification {
+  if (outcome.kind === 'verified') {
+    const tokenInfo = publicTokenInfo(outcome.tokenInfo, Date.now(), outcome.stale);
+    return {
+      ok: true,
+      profile: outcome.profile,
+      tokenInfo,
+      ...(outcome.origin ? { origin: outcome.origin } : {}),
+      ...(outcome.stale ? { stale: true as const } : {}),
+    };
+  }
+  const refusal = outcome.kind === 'none' ? refusals.noToken : outcome.refusal;
+  return { ok: false, status: refusal.status, challenge: challengeFor(refusal), reason: refusal.reason };
+}
+
+/**
+ * For the adapters in this package: the outcome of a request, with the token (which `verify`
+ * callbacks receive) and no event published: the adapter publishes its own, once `verify` answered.
+ */
+export function requestOutcome<TRequest>(
+  verifier: LwaVerifier<TRequest>,
+  request: TRequest,
+  context?: VerifyContext<TRequest>,
+): Outcome | Promise<Outcome> {
+  return outcomeOf(verifier as LwaVerifier<never>, request, { ...context, request } as VerifyContext<never>);
+}
