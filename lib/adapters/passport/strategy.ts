@@ -69,6 +69,8 @@ type Action =
  * app.get('/api/me', passport.authenticate('amazon-token', { session: false }), (req, res) => res.json(req.user));
  * ```
  */
+// Passport runs each request on `Object.create(strategy)`: `#private` members would not be reachable
+// from it, so this class keeps TypeScript-private ones.
 export class Strategy<TUser = unknown, TRequest = IncomingMessage> extends PassportStrategy {
   /** The name to use with `passport.authenticate()`: `'amazon-token'`. */
   override name: string;
@@ -77,8 +79,8 @@ export class Strategy<TUser = unknown, TRequest = IncomingMessage> extends Passp
    * upgrade, say) to share this strategy's cache, single flight, circuit breaker and pool.
    */
   readonly verifier: LwaVerifier<TRequest>;
-  readonly #verify: (...args: never[]) => unknown;
-  readonly #passReqToCallback: boolean;
+  private readonly verifyFn: (...args: never[]) => unknown;
+  private readonly passReqToCallback: boolean;
 
   constructor(options: StrategyOptions<TRequest>, verify: VerifyFunction<TUser>);
   constructor(options: StrategyOptionsWithRequest<TRequest>, verify: VerifyFunctionWithRequest<TUser, TRequest>);
@@ -105,15 +107,15 @@ export class Strategy<TUser = unknown, TRequest = IncomingMessage> extends Passp
     this.name = 'amazon-token';
     this.verifier = new LwaVerifier<TRequest>(options === null ? (null as never) : verifierOptions);
     checkVerifyShape(verify, passReqToCallback);
-    this.#verify = verify;
-    this.#passReqToCallback = passReqToCallback;
+    this.verifyFn = verify;
+    this.passReqToCallback = passReqToCallback;
   }
 
   /** Called by Passport for each request; not meant to be called directly. */
   authenticate(req: TRequest, _options?: unknown): void {
     // Nobody tracing (docs/tracing.md): nothing is allocated for it.
-    if (!tracingAuthentications()) return this.#run(req, undefined);
-    traceAuthentication((trace) => this.#run(req, trace));
+    if (!tracingAuthentications()) return this.run(req, undefined);
+    traceAuthentication((trace) => this.run(req, trace));
   }
 
   /**
@@ -129,37 +131,37 @@ export class Strategy<TUser = unknown, TRequest = IncomingMessage> extends Passp
    * catch. What Passport's action (a custom callback of the app's) throws is the app's and goes
    * on up: it is never caught here and fed back as an authentication error.
    */
-  #run(req: TRequest, trace: AuthenticationTrace | undefined): void {
+  private run(req: TRequest, trace: AuthenticationTrace | undefined): void {
     let outcome: Outcome | Promise<Outcome>;
     try {
       outcome = requestOutcome(this.verifier, req);
     } catch (err) {
       // Only the app's own functions (`extractToken`, `clientID`) can throw here.
-      return this.#act(req, errorAction(err), trace);
+      return this.act(req, errorAction(err), trace);
     }
     if (!isThenable(outcome)) {
-      const action = this.#decideAtOnce(outcome);
-      if (action) return this.#act(req, action, trace);
+      const action = this.decideAtOnce(outcome);
+      if (action) return this.act(req, action, trace);
     }
     void Promise.resolve(outcome)
-      .then((settled) => this.#decide(req, settled))
+      .then((settled) => this.decide(req, settled))
       .then(
-        (action) => this.#act(req, action, trace),
-        (err: unknown) => this.#act(req, errorAction(err), trace),
+        (action) => this.act(req, action, trace),
+        (err: unknown) => this.act(req, errorAction(err), trace),
       );
   }
 
   /** A refusal known without waiting (no token, a malformed one): answered synchronously. */
-  #decideAtOnce(outcome: Outcome): Action | undefined {
+  private decideAtOnce(outcome: Outcome): Action | undefined {
     if (outcome.kind === 'verified') return undefined;
     return failAction(outcome);
   }
 
-  async #decide(req: TRequest, outcome: Outcome): Promise<Action> {
+  private async decide(req: TRequest, outcome: Outcome): Promise<Action> {
     if (outcome.kind !== 'verified') return failAction(outcome);
     const { token, profile, origin } = outcome;
-    const args = this.#passReqToCallback ? [req, token, profile] : [token, profile];
-    const { user, info } = await callVerify<TUser>(this.#verify, args);
+    const args = this.passReqToCallback ? [req, token, profile] : [token, profile];
+    const { user, info } = await callVerify<TUser>(this.verifyFn, args);
     const ended = { ...(origin ? { origin } : {}) };
     if (!user) {
       return {
@@ -174,7 +176,7 @@ export class Strategy<TUser = unknown, TRequest = IncomingMessage> extends Passp
     return { call: 'success', user, info: { ...info, tokenInfo }, event: outcomeEvent(outcome) };
   }
 
-  #act(req: TRequest, action: Action, trace: AuthenticationTrace | undefined): void {
+  private act(req: TRequest, action: Action, trace: AuthenticationTrace | undefined): void {
     reportOutcome(action.event, trace, action.call === 'error' ? action.error : undefined);
     if (action.call === 'success') return this.success(action.user, action.info);
     if (action.call === 'error') return this.error(action.error);
