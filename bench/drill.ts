@@ -216,7 +216,7 @@ async function amazonHangs(emu: Helper, urls: Urls): Promise<void> {
   const { users: userCount, ttlMs, seconds, cooldownMs, newUsersPerSecond, userEveryMs } = P.hang;
   log(`\n1. ${S}: ${userCount} users with lapsed entries, ${newUsersPerSecond} new users/s, cooldown ${cooldownMs} ms`);
   const app = await startApp(urls, { cache: { ttl: ttlMs }, circuitBreaker: { cooldown: cooldownMs } });
-  const mint = (count: number) => emu.call<string[]>('mint', { count, clientId: CLIENT_ID });
+  const mint = (count: number) => emu.call<string[]>('mint', { count, clientID: CLIENT_ID });
   const users = await mint(userCount);
   const fresh = await mint(newUsersPerSecond * (seconds + cooldownMs / 1000 + 10));
   // Verified in batches: all at once would exceed maxPending (64) and be refused, as it should.
@@ -324,7 +324,7 @@ async function junkFlood(emu: Helper, urls: Urls): Promise<void> {
   log(`\n2. ${S}: a burst of ${fmt(perSecond)}/s, a cached user throughout, ${newUsers} new users mid-burst`);
   await emu.call('latency', { ms: latencyMs });
   const app = await startApp(urls, {});
-  const [cached, ...newcomers] = await emu.call<string[]>('mint', { count: 1 + newUsers, clientId: CLIENT_ID });
+  const [cached, ...newcomers] = await emu.call<string[]>('mint', { count: 1 + newUsers, clientID: CLIENT_ID });
   if ((await call(app.pool, cached)).status !== 200) throw new Error('drill: the cached user was not verified');
   const tokens = Array.from({ length: junk }, () => `Atza|IwEB${randomBytes(300).toString('base64url')}`);
   const flood = new Pool(new URL(await app.helper.call<string>('url')).origin, { connections: 256 });
@@ -457,7 +457,7 @@ async function redisKilled(emu: Helper, urls: Urls): Promise<void> {
   let redis = await startRedis(port, dir);
   const app = await startApp(urls, { cache: { localTtl: localTtlMs } }, { REDIS_URL: `redis://127.0.0.1:${port}` });
   try {
-    const users = await emu.call<string[]>('mint', { count: userCount, clientId: CLIENT_ID });
+    const users = await emu.call<string[]>('mint', { count: userCount, clientID: CLIENT_ID });
     let stopped = false;
     const answers: Answer[] = [];
     const loops = users.map(async (token, i) => {

@@ -17,7 +17,7 @@ serve(async (type, args) => {
       });
       return { tokenInfoURL: emu.tokenInfoURL, profileURL: emu.profileURL };
     case 'mint':
-      return Array.from({ length: Number(args.count) }, () => started().mintToken({ clientId: String(args.clientId) }));
+      return Array.from({ length: Number(args.count) }, () => started().mintToken({ clientID: String(args.clientID) }));
     case 'latency':
       started().setLatency(Number(args.ms));
       return null;

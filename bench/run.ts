@@ -162,7 +162,7 @@ async function main(): Promise<void> {
   const emu = Helper.start('emulator-process.ts');
   const urls = await emu.call<Urls>('start', { latencyMs: LATENCY_MS });
   const emuStats = () => emu.call<EmulatorStats>('stats');
-  const mint = (count: number) => emu.call<string[]>('mint', { count, clientId: CLIENT_ID });
+  const mint = (count: number) => emu.call<string[]>('mint', { count, clientID: CLIENT_ID });
 
   const rtt = await roundTrip(urls.tokenInfoURL, (await mint(1))[0]);
   const cold = Object.fromEntries(

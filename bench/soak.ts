@@ -202,7 +202,7 @@ async function runLoad(): Promise<void> {
 
   // Token pools. The cached pool makes most valid requests cache hits; fresh tokens are cold.
   const mint = (extra: Partial<Parameters<typeof healthy.mintToken>[0]> = {}) =>
-    healthy.mintToken({ clientId: CLIENT_ID, ...extra });
+    healthy.mintToken({ clientID: CLIENT_ID, ...extra });
   const pooled = cycle(Array.from({ length: 500 }, () => mint()));
   const expired = cycle(
     Array.from({ length: 50 }, () => {
@@ -213,7 +213,7 @@ async function runLoad(): Promise<void> {
   );
   const underScoped = cycle(Array.from({ length: 50 }, () => mint({ scopes: [] })));
   const faultTokens = Object.fromEntries(
-    FAULT_NAMES.map((n) => [n, cycle(Array.from({ length: 20 }, () => faulted[n].mintToken({ clientId: CLIENT_ID })))]),
+    FAULT_NAMES.map((n) => [n, cycle(Array.from({ length: 20 }, () => faulted[n].mintToken({ clientID: CLIENT_ID })))]),
   ) as Record<FaultName, () => string>;
 
   const cases: Case[] = [
@@ -257,7 +257,7 @@ async function runLoad(): Promise<void> {
       name: 'wrong audience (fresh)',
       weight: 6,
       status: 401,
-      plan: () => ({ method: 'GET', path: '/ok', headers: bearer(healthy.mintToken({ clientId: OTHER_CLIENT })) }),
+      plan: () => ({ method: 'GET', path: '/ok', headers: bearer(healthy.mintToken({ clientID: OTHER_CLIENT })) }),
     },
     {
       name: 'insufficient scope',

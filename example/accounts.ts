@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 /** An Amazon customer linked to an account, as Amazon described them when they were linked. */
 export interface AmazonLink {
   /** Amazon's `user_id` (`amzn1.account.…`): the only field to match on. */
-  readonly userId: string;
+  readonly userID: string;
   readonly name?: string;
   readonly email?: string;
   /** ISO 8601. */
@@ -103,7 +103,7 @@ export class MemoryAccountStore implements AccountStore {
   async create(input: NewAccount): Promise<Account> {
     const username = input.username?.toLowerCase();
     if (username !== undefined && this.byUsername.has(username)) throw new DuplicateError('username');
-    if (input.amazon !== undefined && this.byAmazonId.has(input.amazon.userId)) throw new DuplicateError('amazon');
+    if (input.amazon !== undefined && this.byAmazonId.has(input.amazon.userID)) throw new DuplicateError('amazon');
     const row: Row = {
       id: randomUUID(),
       name: input.name,
@@ -114,17 +114,17 @@ export class MemoryAccountStore implements AccountStore {
     };
     this.rows.set(row.id, row);
     if (username !== undefined) this.byUsername.set(username, row.id);
-    if (input.amazon !== undefined) this.byAmazonId.set(input.amazon.userId, row.id);
+    if (input.amazon !== undefined) this.byAmazonId.set(input.amazon.userID, row.id);
     return this.view(row)!;
   }
 
   async linkAmazon(accountId: string, link: Omit<AmazonLink, 'linkedAt'>): Promise<LinkResult> {
     const row = this.rows.get(accountId);
     if (row === undefined) throw new Error(`no account ${accountId}`);
-    const owner = this.byAmazonId.get(link.userId);
+    const owner = this.byAmazonId.get(link.userID);
     if (owner !== undefined && owner !== accountId) return { ok: false, linkedTo: owner };
     if (owner === undefined) {
-      this.byAmazonId.set(link.userId, accountId);
+      this.byAmazonId.set(link.userID, accountId);
       row.amazon.push({ ...link, linkedAt: new Date().toISOString() });
     }
     return { ok: true, account: this.view(row)! };

@@ -100,7 +100,7 @@ export function createApp(config: ExampleConfig, accounts: AccountStore): Exampl
   app.get('/config.json', (_req, res) => {
     res.json({
       mode: config.mode,
-      clientId: config.clientID,
+      clientID: config.clientID,
       sdkURL: config.sdkURL,
       appRoute: apiWithAppId !== undefined,
     });
@@ -181,7 +181,7 @@ export function createApp(config: ExampleConfig, accounts: AccountStore): Exampl
 
 const sendMe: RequestHandler = (req, res) => {
   const { tokenInfo } = req.authInfo as AmazonAuthInfo;
-  res.json({ account: req.user, amazonUserId: tokenInfo.userId, tokenExpiresIn: tokenInfo.expiresIn });
+  res.json({ account: req.user, amazonUserId: tokenInfo.userID, tokenExpiresIn: tokenInfo.expiresIn });
 };
 
 const noStore: RequestHandler = (_req, res, next) => {

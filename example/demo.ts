@@ -14,12 +14,12 @@ export const DEMO_CUSTOMERS: readonly EmulatorCustomer[] = [
 export async function seedDemoAccounts(
   accounts: AccountStore,
   emulator: LwaEmulator,
-): Promise<{ userId: string; name: string; email: string }> {
+): Promise<{ userID: string; name: string; email: string }> {
   const first = emulator.customers[0];
   await accounts.create({
     name: first.name,
     email: first.email,
-    amazon: { userId: first.userId, name: first.name, email: first.email },
+    amazon: { userID: first.userID, name: first.name, email: first.email },
   });
   return first;
 }

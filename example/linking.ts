@@ -88,7 +88,7 @@ export async function signInOrLink(
 function linkOf(profile: AmazonProfile): Omit<AmazonLink, 'linkedAt'> {
   const email = profile.emails?.[0]?.value;
   return {
-    userId: profile.id,
+    userID: profile.id,
     ...(profile.displayName === undefined ? {} : { name: profile.displayName }),
     ...(email === undefined ? {} : { email }),
   };

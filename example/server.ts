@@ -52,8 +52,8 @@ export async function startExample(
         `  its sign-in page offers ${emulator.customers.map((c) => c.name).join(', ')}; ${seeded.name} already has an account`,
       );
       const token = emulator.mintToken({
-        clientId: DEMO_CLIENT_ID,
-        userId: seeded.userId,
+        clientID: DEMO_CLIENT_ID,
+        userID: seeded.userID,
         name: seeded.name,
         email: seeded.email,
       });

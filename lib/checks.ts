@@ -40,7 +40,7 @@ const REMOVED: Readonly<Record<string, string>> = Object.freeze({
 
 /**
  * Refuses any key of `given` not in `known`, naming it with its prefix (`cache.`), and the known
- * name it most likely meant (`appId` → `appID`), or what replaced it if it was removed.
+ * name it most likely meant (`appID` → `appID`), or what replaced it if it was removed.
  */
 export function rejectUnknown(given: object, known: readonly string[], prefix = ''): void {
   for (const key of Object.keys(given)) {

@@ -143,7 +143,7 @@ export interface ResolvedOptions {
   readonly cache: CacheSettings;
 }
 
-/** Every option name, so that a typo (`clientId`, `appId`) fails loudly instead of disabling a check. */
+/** Every option name, so that a typo (`clientID`, `appID`) fails loudly instead of disabling a check. */
 export const VERIFIER_OPTIONS = [
   'clientID',
   'appID',

@@ -61,7 +61,7 @@
       li.textContent = (link.name || 'Amazon customer') + (link.email ? ' <' + link.email + '> ' : ' ');
       var id = document.createElement('span');
       id.className = 'id';
-      id.textContent = link.userId;
+      id.textContent = link.userID;
       li.appendChild(id);
       list.appendChild(li);
     });
@@ -83,7 +83,7 @@
     },
     linked: function (a) {
       var link = a.amazon[a.amazon.length - 1];
-      return 'Linked the Amazon account of ' + (link.name || link.userId) + ' to your account.';
+      return 'Linked the Amazon account of ' + (link.name || link.userID) + ' to your account.';
     },
     'already-linked': function () {
       return 'That Amazon account was already linked to yours.';
@@ -160,7 +160,7 @@
 
   function loadSdk() {
     window.onAmazonLoginReady = function () {
-      amazon.Login.setClientId(config.clientId);
+      amazon.Login.setClientId(config.clientID);
       $('amazon-sign-in').disabled = false;
       $('amazon-link').disabled = false;
     };
@@ -179,7 +179,7 @@
     $('mode').textContent =
       config.mode === 'emulator'
         ? 'Offline: Login with Amazon is played by the emulator (no Amazon account, no network).'
-        : 'Live: Login with Amazon, client ' + config.clientId + '.';
+        : 'Live: Login with Amazon, client ' + config.clientID + '.';
     show($('app-route-note'), config.appRoute);
     loadSdk();
 

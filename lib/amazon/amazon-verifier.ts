@@ -84,7 +84,7 @@ function decide(
   }
   const tokenInfo = checkTokenInfo(info.value.json, now);
   if (!rules.clientIDs.has(tokenInfo.aud)) return refuse(refusals.audienceMismatch);
-  if (rules.appIDs && (tokenInfo.appId === undefined || !rules.appIDs.has(tokenInfo.appId))) {
+  if (rules.appIDs && (tokenInfo.appID === undefined || !rules.appIDs.has(tokenInfo.appID))) {
     return refuse(refusals.appIdMismatch);
   }
 
@@ -96,6 +96,6 @@ function decide(
   if (!customer) {
     throw new LwaUpstreamError('ERR_LWA_RESPONSE_SHAPE', 'profile', 'answer has no customer id', 200);
   }
-  if (customer.id !== tokenInfo.userId) return refuse(refusals.userIdMismatch);
+  if (customer.id !== tokenInfo.userID) return refuse(refusals.userIdMismatch);
   return { ok: true, verified: { tokenInfo, profile: customer } };
 }

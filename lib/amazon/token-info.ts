@@ -10,11 +10,11 @@ import { LwaUpstreamError } from '../errors';
  */
 export interface TokenInfo {
   /** The client ID the token was issued to (tokeninfo `aud`). */
-  readonly audience: string;
+  readonly clientID: string;
   /** The LWA application (tokeninfo `app_id`), when Amazon gives one. */
-  readonly appId?: string;
+  readonly appID?: string;
   /** The customer (tokeninfo `user_id`), equal to `profile.id`. */
-  readonly userId: string;
+  readonly userID: string;
   /** Seconds the token has left, as of this request: bound the app's own session by it. */
   readonly expiresIn: number;
   /** When the token was issued, in epoch seconds (tokeninfo `iat`). */
@@ -30,8 +30,8 @@ export interface TokenInfo {
 /** tokeninfo's answer, checked, with `exp` turned into an absolute time. */
 export interface CheckedTokenInfo {
   readonly aud: string;
-  readonly appId: string | undefined;
-  readonly userId: string;
+  readonly appID: string | undefined;
+  readonly userID: string;
   /** Epoch milliseconds when the token stops being valid. */
   readonly expiresAt: number;
   readonly issuedAt: number | undefined;
@@ -53,19 +53,19 @@ export function checkTokenInfo(json: Readonly<Record<string, unknown>>, now: num
   // Own properties only: an inherited `aud` is not something Amazon said.
   const own = (key: string): unknown => (Object.hasOwn(json, key) ? json[key] : undefined);
   // The optional fields may come as null, which means absent.
-  const [aud, userId, exp] = [own('aud'), own('user_id'), own('exp')];
-  const [appId, iat] = [own('app_id') ?? undefined, own('iat') ?? undefined];
+  const [aud, userID, exp] = [own('aud'), own('user_id'), own('exp')];
+  const [appID, iat] = [own('app_id') ?? undefined, own('iat') ?? undefined];
   if (typeof aud !== 'string' || aud === '') bad('aud');
-  if (typeof userId !== 'string' || userId === '') bad('user_id');
-  if (appId !== undefined && typeof appId !== 'string') bad('app_id');
+  if (typeof userID !== 'string' || userID === '') bad('user_id');
+  if (appID !== undefined && typeof appID !== 'string') bad('app_id');
   // `exp` is the seconds *remaining*, not an epoch time (Amazon's docs; a common mistake). Access
   // tokens live an hour; more than a year left is no longer a remaining life (an epoch time is ~1.7e9).
   if (typeof exp !== 'number' || !Number.isFinite(exp) || exp <= 0 || exp > MAX_EXP_SECONDS) bad('exp');
   if (iat !== undefined && (typeof iat !== 'number' || !Number.isFinite(iat))) bad('iat');
   return {
     aud: aud as string,
-    appId: appId as string | undefined,
-    userId: userId as string,
+    appID: appID as string | undefined,
+    userID: userID as string,
     expiresAt: now + (exp as number) * 1000,
     issuedAt: iat as number | undefined,
   };
@@ -74,11 +74,11 @@ export function checkTokenInfo(json: Readonly<Record<string, unknown>>, now: num
 /** The public view of a checked answer at time `now`; `stale` when it came from a lapsed cache entry. */
 export function publicTokenInfo(info: CheckedTokenInfo, now: number, stale = false): TokenInfo {
   const view: { -readonly [K in keyof TokenInfo]: TokenInfo[K] } = {
-    audience: info.aud,
-    userId: info.userId,
+    clientID: info.aud,
+    userID: info.userID,
     expiresIn: Math.max(0, Math.floor((info.expiresAt - now) / 1000)),
   };
-  if (info.appId !== undefined) view.appId = info.appId;
+  if (info.appID !== undefined) view.appID = info.appID;
   if (info.issuedAt !== undefined) view.issuedAt = info.issuedAt;
   if (stale) view.stale = true;
   return view;

@@ -48,8 +48,8 @@ export type CacheEntry =
       readonly verdict: 'verified';
       readonly tokenInfo: {
         readonly aud: string;
-        readonly appId?: string;
-        readonly userId: string;
+        readonly appID?: string;
+        readonly userID: string;
         readonly expiresAt: number;
         readonly issuedAt?: number;
       };
@@ -62,10 +62,10 @@ export function encodeEntry({ verdict, freshUntil: until, staleUntil }: Remember
   const { tokenInfo: t, profile } = verdict.verified;
   const tokenInfo: { -readonly [K in keyof CacheEntryTokenInfo]: CacheEntryTokenInfo[K] } = {
     aud: t.aud,
-    userId: t.userId,
+    userID: t.userID,
     expiresAt: t.expiresAt,
   };
-  if (t.appId !== undefined) tokenInfo.appId = t.appId;
+  if (t.appID !== undefined) tokenInfo.appID = t.appID;
   if (t.issuedAt !== undefined) tokenInfo.issuedAt = t.issuedAt;
   const stale = staleUntil > until ? { staleUntil } : {};
   return { v: 1, until, ...stale, verdict: 'verified', tokenInfo, profileRaw: profile._raw };
@@ -101,10 +101,10 @@ export function decodeEntry(value: unknown, now: number): Remembered | undefined
   const staleUntil = typeof value.staleUntil === 'number' && value.staleUntil > until ? value.staleUntil : until;
   if (value.verdict !== 'verified' || !(staleUntil > now) || !isRecord(value.tokenInfo)) return undefined;
   if (typeof value.profileRaw !== 'string') return undefined;
-  const { aud, appId, userId, expiresAt, issuedAt } = value.tokenInfo;
-  if (typeof aud !== 'string' || typeof userId !== 'string' || typeof expiresAt !== 'number' || !(expiresAt > now))
+  const { aud, appID, userID, expiresAt, issuedAt } = value.tokenInfo;
+  if (typeof aud !== 'string' || typeof userID !== 'string' || typeof expiresAt !== 'number' || !(expiresAt > now))
     return undefined;
-  if ((appId !== undefined && typeof appId !== 'string') || (issuedAt !== undefined && typeof issuedAt !== 'number'))
+  if ((appID !== undefined && typeof appID !== 'string') || (issuedAt !== undefined && typeof issuedAt !== 'number'))
     return undefined;
   let json: unknown;
   try {
@@ -114,8 +114,8 @@ export function decodeEntry(value: unknown, now: number): Remembered | undefined
   }
   if (!isRecord(json) || nestsDeeperThan(json, MAX_JSON_DEPTH)) return undefined;
   const profile = normalizeProfile(json, value.profileRaw);
-  if (profile === undefined || profile.id !== userId) return undefined;
-  const tokenInfo: CheckedTokenInfo = { aud, appId, userId, expiresAt, issuedAt };
+  if (profile === undefined || profile.id !== userID) return undefined;
+  const tokenInfo: CheckedTokenInfo = { aud, appID, userID, expiresAt, issuedAt };
   return {
     verdict: { ok: true, verified: { tokenInfo, profile } },
     freshUntil: Math.min(until, expiresAt),

@@ -15,7 +15,7 @@
   var script = document.currentScript || document.querySelector('script[src$="' + PATHS.sdk + '"]');
   if (!script || !script.src) throw new Error('LWA emulator SDK: load it with <script src="…' + PATHS.sdk + '">');
   var BASE = new URL(script.src, location.href).origin;
-  var clientId = null;
+  var clientID = null;
 
   function later(fn, arg) {
     setTimeout(function () {
@@ -50,7 +50,7 @@
   function authorize(options, next) {
     options = options || {};
     if (typeof next !== 'function') throw new Error('LWA emulator SDK: pass a callback as next (popup mode only)');
-    if (!clientId) return refuse(next, 'invalid_request', 'Call amazon.Login.setClientId first.');
+    if (!clientID) return refuse(next, 'invalid_request', 'Call amazon.Login.setClientId first.');
     if (options.popup === false || !options.pkce) {
       return refuse(next, 'invalid_request', 'The emulator implements authorize with popup: true and pkce: true.');
     }
@@ -90,9 +90,9 @@
       }
     }, 300);
     challenge(verifier).then(function (c) {
-      sessionStorage.setItem(KEY, JSON.stringify({ verifier: verifier, redirectUri: redirectUri, clientId: clientId }));
+      sessionStorage.setItem(KEY, JSON.stringify({ verifier: verifier, redirectUri: redirectUri, clientID: clientID }));
       var q = new URLSearchParams({
-        client_id: clientId,
+        client_id: clientID,
         response_type: 'code',
         scope: scope,
         state: state,
@@ -122,7 +122,7 @@
     var body = new URLSearchParams({
       grant_type: 'authorization_code',
       code: String(code),
-      client_id: saved.clientId,
+      client_id: saved.clientID,
       redirect_uri: saved.redirectUri,
       code_verifier: saved.verifier,
     });
@@ -138,10 +138,10 @@
   window.amazon = window.amazon || {};
   window.amazon.Login = {
     setClientId: function (id) {
-      clientId = String(id);
+      clientID = String(id);
     },
     getClientId: function () {
-      return clientId;
+      return clientID;
     },
     authorize: authorize,
     retrieveToken: retrieveToken,

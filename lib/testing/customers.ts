@@ -16,7 +16,7 @@ export interface EmulatorCustomer {
   /** Profile `email`. */
   email: string;
   /** `user_id`. Default: `'amzn1.account.'` + 28 characters derived from `email`, the same on every run. */
-  userId?: string;
+  userID?: string;
   /** Profile `postal_code`. Default `'98052'`. */
   postalCode?: string;
 }
@@ -25,11 +25,11 @@ export interface EmulatorCustomer {
  * A sign-in customer with every field settled.
  * @example
  * ```ts
- * const [ann] = emu.customers; // settled: ann.userId is derived from the e-mail when not given
+ * const [ann] = emu.customers; // settled: ann.userID is derived from the e-mail when not given
  * ```
  */
 export interface SignInCustomer {
-  readonly userId: string;
+  readonly userID: string;
   readonly name: string;
   readonly email: string;
   readonly postalCode: string;
@@ -43,17 +43,17 @@ export function resolveCustomers(customers: unknown): SignInCustomer[] {
   return customers.map((c: unknown, i) => {
     const where = `LwaEmulator: customers[${i}]`;
     if (typeof c !== 'object' || c === null) throw new TypeError(`${where} must be an object`);
-    const { name, email, userId, postalCode } = c as Record<string, unknown>;
+    const { name, email, userID, postalCode } = c as Record<string, unknown>;
     if (typeof name !== 'string' || name.trim() === '') throw new TypeError(`${where}.name must be a non-empty string`);
     if (typeof email !== 'string' || email.trim() === '')
       throw new TypeError(`${where}.email must be a non-empty string`);
-    if (userId !== undefined && (typeof userId !== 'string' || userId === ''))
-      throw new TypeError(`${where}.userId must be a non-empty string`);
+    if (userID !== undefined && (typeof userID !== 'string' || userID === ''))
+      throw new TypeError(`${where}.userID must be a non-empty string`);
     if (postalCode !== undefined && typeof postalCode !== 'string')
       throw new TypeError(`${where}.postalCode must be a string`);
-    const id = userId ?? accountIdFor(email);
+    const id = userID ?? accountIdFor(email);
     if (seen.has(id)) throw new TypeError(`${where}: user id ${id} is already taken by another customer`);
     seen.add(id);
-    return Object.freeze({ userId: id, name, email, postalCode: postalCode ?? SAMPLE_CUSTOMER.postalCode });
+    return Object.freeze({ userID: id, name, email, postalCode: postalCode ?? SAMPLE_CUSTOMER.postalCode });
   });
 }

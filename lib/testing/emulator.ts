@@ -150,7 +150,7 @@ interface Sleeper {
  * @example
  * ```ts
  * const emu = await LwaEmulator.start();
- * const token = emu.mintToken({ clientId: 'amzn1.application-oa2-client.test' });
+ * const token = emu.mintToken({ clientID: 'amzn1.application-oa2-client.test' });
  * // point the strategy at emu.tokenInfoURL and emu.profileURL
  * await emu.close();
  * ```
@@ -252,14 +252,14 @@ export class LwaEmulator {
     return this.baseURL + SIGN_IN_PATHS.sdk;
   }
 
-  /** The sign-in page's customers, with their `userId`s; empty without the `customers` option. */
+  /** The sign-in page's customers, with their `userID`s; empty without the `customers` option. */
   get customers(): readonly SignInCustomer[] {
     return this.signIn?.customers ?? [];
   }
 
-  /** The tokeninfo `app_id` of tokens minted for `clientId` without an `appId`. */
-  appIdOf(clientId: string): string {
-    return this.store.defaultAppId(clientId);
+  /** The tokeninfo `app_id` of tokens minted for `clientID` without an `appID`. */
+  appIdOf(clientID: string): string {
+    return this.store.defaultAppId(clientID);
   }
 
   /** Live counters of requests per endpoint (a faulted request counts). Copy it to keep a snapshot. */
@@ -437,9 +437,9 @@ export class LwaEmulator {
     if (endpoint === 'tokeninfo') {
       return jsonReply({
         iss: 'https://www.amazon.com',
-        user_id: record.userId,
-        aud: record.clientId,
-        app_id: record.appId,
+        user_id: record.userID,
+        aud: record.clientID,
+        app_id: record.appID,
         exp: active.secondsLeft,
         iat: Math.floor(record.issuedAt / 1000),
       });
@@ -525,10 +525,10 @@ function profileFields(record: TokenRecord): Record<string, unknown> | undefined
   const email = has('profile') ? record.email : undefined;
   const postalCode = has('postal_code') ? record.postalCode : undefined;
   if (record.legacyProfileShape) {
-    return { Profile: { CustomerId: record.userId, Name: name, PrimaryEmail: email, PostalCode: postalCode } };
+    return { Profile: { CustomerId: record.userID, Name: name, PrimaryEmail: email, PostalCode: postalCode } };
   }
   // JSON.stringify leaves out the undefined ones, as Amazon leaves out fields outside the scopes.
-  return { user_id: record.userId, name, email, postal_code: postalCode };
+  return { user_id: record.userID, name, email, postal_code: postalCode };
 }
 
 /** After a bug in a handler: it must cost one request, not the test run. */

@@ -29,7 +29,7 @@ const CORS = Object.freeze({ 'Access-Control-Allow-Origin': '*' });
 
 /** What an authorization request asked for, once checked. */
 export interface AuthorizeRequest {
-  readonly clientId: string;
+  readonly clientID: string;
   readonly redirectUri: string;
   readonly scopes: readonly Scope[];
   readonly state: string | undefined;
@@ -79,7 +79,7 @@ export class SignInFlow {
     private readonly now: () => number,
     private readonly sdkScript: string,
   ) {
-    this.byId = new Map(customers.map((c) => [c.userId, c]));
+    this.byId = new Map(customers.map((c) => [c.userID, c]));
   }
 
   /** Whether `path` belongs to the sign-in flow. */
@@ -159,7 +159,7 @@ export class SignInFlow {
       );
     const grantType = form.get('grant_type');
     const code = form.get('code');
-    const clientId = form.get('client_id');
+    const clientID = form.get('client_id');
     const redirectUri = form.get('redirect_uri');
     const verifier = form.get('code_verifier');
     if (!grantType) return tokenError(res, 400, 'invalid_request', 'grant_type is missing.');
@@ -171,7 +171,7 @@ export class SignInFlow {
         'The emulator supports grant_type=authorization_code only (no refresh tokens).',
       );
     }
-    if (!code || !clientId || !redirectUri || !verifier) {
+    if (!code || !clientID || !redirectUri || !verifier) {
       return tokenError(res, 400, 'invalid_request', 'code, client_id, redirect_uri and code_verifier are required.');
     }
     const issued = this.codes.get(code);
@@ -184,7 +184,7 @@ export class SignInFlow {
       return tokenError(res, 400, 'invalid_grant', 'The authorization code was already used.');
     }
     const { request, customer } = issued;
-    if (clientId !== request.clientId)
+    if (clientID !== request.clientID)
       return tokenError(res, 400, 'invalid_grant', 'The authorization code was issued to another client.');
     if (redirectUri !== request.redirectUri)
       return tokenError(res, 400, 'invalid_grant', 'redirect_uri differs from the authorization request.');
@@ -192,8 +192,8 @@ export class SignInFlow {
       return tokenError(res, 400, 'invalid_grant', 'code_verifier does not match the code_challenge.');
     }
     const token = this.store.mint({
-      clientId: request.clientId,
-      userId: customer.userId,
+      clientID: request.clientID,
+      userID: customer.userID,
       name: customer.name,
       email: customer.email,
       postalCode: customer.postalCode,
@@ -222,9 +222,9 @@ export class SignInFlow {
 }
 
 function checkAuthorize(params: URLSearchParams): AuthorizeCheck {
-  const clientId = params.get('client_id') ?? '';
+  const clientID = params.get('client_id') ?? '';
   const redirectUri = params.get('redirect_uri') ?? '';
-  if (clientId === '' || Buffer.byteLength(clientId) > 100)
+  if (clientID === '' || Buffer.byteLength(clientID) > 100)
     return { ok: false, page: 'client_id is missing or longer than 100 bytes.' };
   if (!isRedirectable(redirectUri))
     return { ok: false, page: 'redirect_uri must be an absolute http(s) URL without a fragment.' };
@@ -252,7 +252,7 @@ function checkAuthorize(params: URLSearchParams): AuthorizeCheck {
     return fail('invalid_request', 'code_challenge_method must be S256 or plain.');
   return {
     ok: true,
-    request: { clientId, redirectUri, scopes: [...new Set(scopes)] as Scope[], state, challenge, method },
+    request: { clientID, redirectUri, scopes: [...new Set(scopes)] as Scope[], state, challenge, method },
   };
 }
 

@@ -30,7 +30,7 @@ function page(title: string, body: string, mainClass = ''): string {
 /** GET /ap/oa: the customers to pick from, and Cancel; each button posts the request back with a decision. */
 export function pickerPage(request: AuthorizeRequest, customers: readonly SignInCustomer[]): string {
   const hidden = [
-    ['client_id', request.clientId],
+    ['client_id', request.clientID],
     ['redirect_uri', request.redirectUri],
     ['response_type', 'code'],
     ['scope', request.scopes.join(' ')],
@@ -43,13 +43,13 @@ export function pickerPage(request: AuthorizeRequest, customers: readonly SignIn
   const buttons = customers
     .map(
       (c) =>
-        `<button type="submit" name="customer" value="${escapeHtml(c.userId)}">${escapeHtml(c.name)}<small>${escapeHtml(c.email)}</small></button>`,
+        `<button type="submit" name="customer" value="${escapeHtml(c.userID)}">${escapeHtml(c.name)}<small>${escapeHtml(c.email)}</small></button>`,
     )
     .join('\n');
   return page(
     TITLE,
     `<h1>Login with Amazon <small>(emulator)</small></h1>
-<p class="note">Choose the Amazon customer to sign in as. <code>${escapeHtml(request.clientId)}</code> asks for: ${escapeHtml(request.scopes.join(', '))}.</p>
+<p class="note">Choose the Amazon customer to sign in as. <code>${escapeHtml(request.clientID)}</code> asks for: ${escapeHtml(request.scopes.join(', '))}.</p>
 <form method="post" action="${SIGN_IN_PATHS.authorize}">${hidden}<input type="hidden" name="decision" value="allow">
 ${buttons}
 </form>

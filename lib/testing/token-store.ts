@@ -5,7 +5,7 @@ import { randomAccountId } from './account-id';
  * A Login with Amazon scope that decides which customer profile fields a token can read.
  * @example
  * ```ts
- * const idOnly = emu.mintToken({ clientId, scopes: ['profile:user_id'] }); // profile holds user_id only
+ * const idOnly = emu.mintToken({ clientID, scopes: ['profile:user_id'] }); // profile holds user_id only
  * ```
  */
 export type Scope = 'profile' | 'profile:user_id' | 'postal_code';
@@ -20,16 +20,16 @@ export const DEFAULT_TOKEN_LIFETIME_S = 3600;
  * What {@link LwaEmulator.mintToken} needs to issue an access token.
  * @example
  * ```ts
- * const token = emu.mintToken({ clientId: 'amzn1.application-oa2-client.test', name: 'Ann', email: 'ann@example.com', expiresIn: 60 });
+ * const token = emu.mintToken({ clientID: 'amzn1.application-oa2-client.test', name: 'Ann', email: 'ann@example.com', expiresIn: 60 });
  * ```
  */
 export interface MintOptions {
   /** The client (security profile) the token is issued to; tokeninfo answers it as `aud`. */
-  clientId: string;
-  /** Tokeninfo `app_id`. Default: `'amzn1.application.'` + 32 hex characters derived from `clientId`. */
-  appId?: string;
+  clientID: string;
+  /** Tokeninfo `app_id`. Default: `'amzn1.application.'` + 32 hex characters derived from `clientID`. */
+  appID?: string;
   /** The customer's id. Default: a fresh `'amzn1.account.'` + 28 characters `[A-Z0-9]` for every token. */
-  userId?: string;
+  userID?: string;
   /** Scopes granted to the token. Default `['profile']`. An empty list makes the profile endpoint answer `insufficient_scope`. */
   scopes?: Scope[];
   /** Lifetime in seconds from now. Default 3600. Zero or less mints a token that is already expired. */
@@ -59,16 +59,16 @@ export type TokenState = 'active' | 'expired' | 'revoked';
  * @example
  * ```ts
  * const record = emu.tokenInfo(token)!;
- * expect(profile.id).toBe(record.userId);
+ * expect(profile.id).toBe(record.userID);
  * ```
  */
 export interface TokenRecord {
   /** Tokeninfo `aud`. */
-  readonly clientId: string;
+  readonly clientID: string;
   /** Tokeninfo `app_id`. */
-  readonly appId: string;
+  readonly appID: string;
   /** Tokeninfo and profile `user_id`. */
-  readonly userId: string;
+  readonly userID: string;
   /** Granted scopes, without duplicates. */
   readonly scopes: readonly Scope[];
   /** Profile `name`. */
@@ -148,11 +148,11 @@ export class TokenStore {
     return entry === undefined ? undefined : snapshot(entry, this.now());
   }
 
-  /** The `app_id` of tokens minted for `clientId` without an `appId`. */
-  defaultAppId(clientId: string): string {
-    if (typeof clientId !== 'string' || clientId === '')
-      throw new TypeError('appIdOf: clientId must be a non-empty string');
-    return deriveAppId(clientId);
+  /** The `app_id` of tokens minted for `clientID` without an `appID`. */
+  defaultAppId(clientID: string): string {
+    if (typeof clientID !== 'string' || clientID === '')
+      throw new TypeError('appIdOf: clientID must be a non-empty string');
+    return deriveAppId(clientID);
   }
 
   /** Ends the token's life now. Returns whether the token is known. */
@@ -175,13 +175,13 @@ export class TokenStore {
     // The emulator is also used from plain JavaScript, where nothing checked these types.
     if (typeof options !== 'object' || options === null) throw new TypeError('mintToken: options must be an object');
     const {
-      clientId,
+      clientID,
       scopes = ['profile'],
       expiresIn = DEFAULT_TOKEN_LIFETIME_S,
       legacyProfileShape = false,
     } = options;
-    if (typeof clientId !== 'string' || clientId === '')
-      throw new TypeError('mintToken: clientId must be a non-empty string');
+    if (typeof clientID !== 'string' || clientID === '')
+      throw new TypeError('mintToken: clientID must be a non-empty string');
     if (!Array.isArray(scopes) || !scopes.every((s) => KNOWN_SCOPES.has(s))) {
       throw new TypeError(`mintToken: scopes must be an array of ${[...KNOWN_SCOPES].join(', ')}`);
     }
@@ -190,9 +190,9 @@ export class TokenStore {
     if (typeof legacyProfileShape !== 'boolean') throw new TypeError('mintToken: legacyProfileShape must be a boolean');
     const issuedAt = this.now();
     return {
-      clientId,
-      appId: optionalString(options, 'appId') ?? deriveAppId(clientId),
-      userId: optionalString(options, 'userId') ?? randomAccountId(),
+      clientID,
+      appID: optionalString(options, 'appID') ?? deriveAppId(clientID),
+      userID: optionalString(options, 'userID') ?? randomAccountId(),
       scopes: Object.freeze([...new Set(scopes)]),
       name: optionalString(options, 'name') ?? SAMPLE_CUSTOMER.name,
       email: optionalString(options, 'email') ?? SAMPLE_CUSTOMER.email,
@@ -212,7 +212,7 @@ function snapshot(entry: Entry, now: number): TokenRecord {
 
 function optionalString(
   options: MintOptions,
-  key: 'appId' | 'userId' | 'name' | 'email' | 'postalCode',
+  key: 'appID' | 'userID' | 'name' | 'email' | 'postalCode',
 ): string | undefined {
   const value = options[key];
   if (value === undefined) return undefined;
@@ -221,8 +221,8 @@ function optionalString(
 }
 
 /** One client keeps one app id across tokens, as a real security profile does. */
-function deriveAppId(clientId: string): string {
-  return `amzn1.application.${createHash('sha256').update(clientId).digest('hex').slice(0, 32)}`;
+function deriveAppId(clientID: string): string {
+  return `amzn1.application.${createHash('sha256').update(clientID).digest('hex').slice(0, 32)}`;
 }
 
 function newToken(): string {

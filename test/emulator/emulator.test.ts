@@ -64,7 +64,7 @@ describe('start and minting', () => {
   });
 
   test('tokens look like Amazon access tokens', () => {
-    const tokens = Array.from({ length: 50 }, () => emu.mintToken({ clientId: CLIENT }));
+    const tokens = Array.from({ length: 50 }, () => emu.mintToken({ clientID: CLIENT }));
     for (const token of tokens) {
       expect(token).toMatch(/^Atza\|[A-Za-z0-9_-]+$/);
       expect(token.length).toBeGreaterThanOrEqual(380);
@@ -74,16 +74,16 @@ describe('start and minting', () => {
   });
 
   test('defaults: fresh user id, app id derived from the client, profile scope, one hour, sample customer', () => {
-    const a = emu.tokenInfo(emu.mintToken({ clientId: CLIENT }))!;
-    const b = emu.tokenInfo(emu.mintToken({ clientId: CLIENT }))!;
-    const other = emu.tokenInfo(emu.mintToken({ clientId: 'amzn1.application-oa2-client.other' }))!;
-    expect(a.userId).toMatch(/^amzn1\.account\.[A-Z0-9]{28}$/);
-    expect(b.userId).not.toBe(a.userId);
-    expect(a.appId).toMatch(/^amzn1\.application\.[0-9a-f]{32}$/);
-    expect(b.appId).toBe(a.appId);
-    expect(other.appId).not.toBe(a.appId);
+    const a = emu.tokenInfo(emu.mintToken({ clientID: CLIENT }))!;
+    const b = emu.tokenInfo(emu.mintToken({ clientID: CLIENT }))!;
+    const other = emu.tokenInfo(emu.mintToken({ clientID: 'amzn1.application-oa2-client.other' }))!;
+    expect(a.userID).toMatch(/^amzn1\.account\.[A-Z0-9]{28}$/);
+    expect(b.userID).not.toBe(a.userID);
+    expect(a.appID).toMatch(/^amzn1\.application\.[0-9a-f]{32}$/);
+    expect(b.appID).toBe(a.appID);
+    expect(other.appID).not.toBe(a.appID);
     expect(a).toMatchObject({
-      clientId: CLIENT,
+      clientID: CLIENT,
       scopes: ['profile'],
       ...SAMPLE_CUSTOMER,
       legacyProfileShape: false,
@@ -101,18 +101,18 @@ describe('start and minting', () => {
 
   test('bad mint options throw a TypeError naming the option', () => {
     const mint = (o: unknown) => () => emu.mintToken(o as Parameters<LwaEmulator['mintToken']>[0]);
-    expect(mint({})).toThrow(/clientId/);
-    expect(mint({ clientId: '' })).toThrow(/clientId/);
-    expect(mint({ clientId: CLIENT, scopes: ['email'] })).toThrow(/scopes/);
-    expect(mint({ clientId: CLIENT, expiresIn: NaN })).toThrow(/expiresIn/);
-    expect(mint({ clientId: CLIENT, userId: 7 })).toThrow(/userId/);
+    expect(mint({})).toThrow(/clientID/);
+    expect(mint({ clientID: '' })).toThrow(/clientID/);
+    expect(mint({ clientID: CLIENT, scopes: ['email'] })).toThrow(/scopes/);
+    expect(mint({ clientID: CLIENT, expiresIn: NaN })).toThrow(/expiresIn/);
+    expect(mint({ clientID: CLIENT, userID: 7 })).toThrow(/userID/);
     expect(mint(null)).toThrow(TypeError);
   });
 
   test('the default clock is Date.now, read on each use', () => {
     const spy = jest.spyOn(Date, 'now').mockReturnValue(1_000_000_000_000);
     try {
-      const token = emu.mintToken({ clientId: CLIENT, expiresIn: 60 });
+      const token = emu.mintToken({ clientID: CLIENT, expiresIn: 60 });
       expect(emu.tokenInfo(token)!.issuedAt).toBe(1_000_000_000_000);
       spy.mockReturnValue(1_000_000_060_000);
       expect(emu.tokenInfo(token)!.state).toBe('expired');
@@ -130,7 +130,7 @@ describe('start and minting', () => {
 
 describe('tokeninfo', () => {
   test('a valid token: Amazon fields and types', async () => {
-    const token = emu.mintToken({ clientId: CLIENT, appId: 'amzn1.application.app', userId: 'amzn1.account.USER' });
+    const token = emu.mintToken({ clientID: CLIENT, appID: 'amzn1.application.app', userID: 'amzn1.account.USER' });
     const before = Math.floor(Date.now() / 1000);
     const res = await tokenInfo(token);
     expect(res.status).toBe(200);
@@ -153,7 +153,7 @@ describe('tokeninfo', () => {
   });
 
   test('the token may come in the x-amz-access-token header', async () => {
-    const token = emu.mintToken({ clientId: CLIENT });
+    const token = emu.mintToken({ clientID: CLIENT });
     const res = await call(emu.tokenInfoURL, { 'x-amz-access-token': token });
     expect(res.status).toBe(200);
     expect(res.json().aud).toBe(CLIENT);
@@ -161,7 +161,7 @@ describe('tokeninfo', () => {
   });
 
   test('tokeninfo answers whatever the scopes', async () => {
-    expect((await tokenInfo(emu.mintToken({ clientId: CLIENT, scopes: [] }))).status).toBe(200);
+    expect((await tokenInfo(emu.mintToken({ clientID: CLIENT, scopes: [] }))).status).toBe(200);
   });
 
   test.each([
@@ -170,25 +170,25 @@ describe('tokeninfo', () => {
     [
       'a bearer token (tokeninfo does not read Authorization)',
       'invalid_request',
-      () => call(emu.tokenInfoURL, { authorization: `Bearer ${emu.mintToken({ clientId: CLIENT })}` }),
+      () => call(emu.tokenInfoURL, { authorization: `Bearer ${emu.mintToken({ clientID: CLIENT })}` }),
     ],
     ['two tokens', 'invalid_request', () => call(`${emu.tokenInfoURL}?access_token=a&access_token=b`)],
     [
       'the token twice, query and header',
       'invalid_request',
       () => {
-        const t = emu.mintToken({ clientId: CLIENT });
+        const t = emu.mintToken({ clientID: CLIENT });
         return tokenInfo(t, { 'x-amz-access-token': t });
       },
     ],
     ['an unknown token', 'invalid_token', () => tokenInfo(`Atza|${'x'.repeat(400)}`)],
     ['a malformed token', 'invalid_token', () => tokenInfo('not a token')],
-    ['an expired token', 'invalid_token', () => tokenInfo(emu.mintToken({ clientId: CLIENT, expiresIn: 0 }))],
+    ['an expired token', 'invalid_token', () => tokenInfo(emu.mintToken({ clientID: CLIENT, expiresIn: 0 }))],
     [
       'an expire()d token',
       'invalid_token',
       () => {
-        const t = emu.mintToken({ clientId: CLIENT });
+        const t = emu.mintToken({ clientID: CLIENT });
         emu.expire(t);
         return tokenInfo(t);
       },
@@ -197,7 +197,7 @@ describe('tokeninfo', () => {
       'a revoked token',
       'invalid_token',
       () => {
-        const t = emu.mintToken({ clientId: CLIENT });
+        const t = emu.mintToken({ clientID: CLIENT });
         emu.revoke(t);
         return tokenInfo(t);
       },
@@ -221,7 +221,7 @@ describe('tokeninfo', () => {
     let now = Date.UTC(2030, 0, 1);
     const timed = await LwaEmulator.start({ now: () => now });
     try {
-      const token = timed.mintToken({ clientId: CLIENT, expiresIn: 3600 });
+      const token = timed.mintToken({ clientID: CLIENT, expiresIn: 3600 });
       const ask = async () => {
         const res = await request(`${timed.tokenInfoURL}?access_token=${encodeURIComponent(token)}`, {
           dispatcher: agent,
@@ -242,8 +242,8 @@ describe('tokeninfo', () => {
   });
 
   test('expire() and revoke() show in the record', () => {
-    const a = emu.mintToken({ clientId: CLIENT });
-    const b = emu.mintToken({ clientId: CLIENT });
+    const a = emu.mintToken({ clientID: CLIENT });
+    const b = emu.mintToken({ clientID: CLIENT });
     expect(emu.expire(a)).toBe(true);
     expect(emu.revoke(b)).toBe(true);
     expect(emu.tokenInfo(a)!.state).toBe('expired');
@@ -253,23 +253,23 @@ describe('tokeninfo', () => {
 
 describe('profile', () => {
   const customer = {
-    userId: 'amzn1.account.CUSTOMER',
+    userID: 'amzn1.account.CUSTOMER',
     name: 'Ann Example',
     email: 'ann@example.com',
     postalCode: '10001',
   };
 
   test.each([
-    [['profile'], { user_id: customer.userId, name: customer.name, email: customer.email }],
-    [['profile:user_id'], { user_id: customer.userId }],
-    [['postal_code'], { user_id: customer.userId, postal_code: customer.postalCode }],
+    [['profile'], { user_id: customer.userID, name: customer.name, email: customer.email }],
+    [['profile:user_id'], { user_id: customer.userID }],
+    [['postal_code'], { user_id: customer.userID, postal_code: customer.postalCode }],
     [
       ['profile', 'postal_code'],
-      { user_id: customer.userId, name: customer.name, email: customer.email, postal_code: customer.postalCode },
+      { user_id: customer.userID, name: customer.name, email: customer.email, postal_code: customer.postalCode },
     ],
-    [['profile:user_id', 'postal_code'], { user_id: customer.userId, postal_code: customer.postalCode }],
+    [['profile:user_id', 'postal_code'], { user_id: customer.userID, postal_code: customer.postalCode }],
   ] as const)('scopes %j', async (scopes, expected) => {
-    const res = await profile(emu.mintToken({ clientId: CLIENT, scopes: [...scopes], ...customer }));
+    const res = await profile(emu.mintToken({ clientID: CLIENT, scopes: [...scopes], ...customer }));
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/json');
     expect(res.headers['content-language']).toBe('en-US');
@@ -278,26 +278,26 @@ describe('profile', () => {
   });
 
   test('defaults to the sample customer', async () => {
-    const res = await profile(emu.mintToken({ clientId: CLIENT }));
+    const res = await profile(emu.mintToken({ clientID: CLIENT }));
     expect(res.json()).toMatchObject({ name: SAMPLE_CUSTOMER.name, email: SAMPLE_CUSTOMER.email });
   });
 
   test('the older Profile shape', async () => {
     const full = await profile(
-      emu.mintToken({ clientId: CLIENT, scopes: ['profile', 'postal_code'], legacyProfileShape: true, ...customer }),
+      emu.mintToken({ clientID: CLIENT, scopes: ['profile', 'postal_code'], legacyProfileShape: true, ...customer }),
     );
     expect(full.json()).toStrictEqual({
       Profile: {
-        CustomerId: customer.userId,
+        CustomerId: customer.userID,
         Name: customer.name,
         PrimaryEmail: customer.email,
         PostalCode: customer.postalCode,
       },
     });
     const idOnly = await profile(
-      emu.mintToken({ clientId: CLIENT, scopes: ['profile:user_id'], legacyProfileShape: true, ...customer }),
+      emu.mintToken({ clientID: CLIENT, scopes: ['profile:user_id'], legacyProfileShape: true, ...customer }),
     );
-    expect(idOnly.json()).toStrictEqual({ Profile: { CustomerId: customer.userId } });
+    expect(idOnly.json()).toStrictEqual({ Profile: { CustomerId: customer.userID } });
   });
 
   test.each([
@@ -311,15 +311,15 @@ describe('profile', () => {
     ['x-amz-access-token', (t: string) => call(emu.profileURL, { 'x-amz-access-token': t }), 'x-amz-access-token'],
     ['query', (t: string) => call(`${emu.profileURL}?access_token=${encodeURIComponent(t)}`), 'query'],
   ])('token via %s', async (_label, send, via) => {
-    const token = emu.mintToken({ clientId: CLIENT, ...customer });
+    const token = emu.mintToken({ clientID: CLIENT, ...customer });
     const res = await send(token);
     expect(res.status).toBe(200);
-    expect(res.json().user_id).toBe(customer.userId);
+    expect(res.json().user_id).toBe(customer.userID);
     expect(emu.requests[0].tokenVia).toBe(via);
   });
 
   test('a token without a profile scope: 401 insufficient_scope', async () => {
-    const res = await profile(emu.mintToken({ clientId: CLIENT, scopes: [] }));
+    const res = await profile(emu.mintToken({ clientID: CLIENT, scopes: [] }));
     expect(res.status).toBe(401);
     expect(res.headers['content-type']).toBe('application/json;charset=UTF-8');
     expect(res.json()).toMatchObject({ error: 'insufficient_scope', error_description: expect.any(String) });
@@ -333,17 +333,17 @@ describe('profile', () => {
       'header and query at once',
       'invalid_request',
       () => {
-        const t = emu.mintToken({ clientId: CLIENT });
+        const t = emu.mintToken({ clientID: CLIENT });
         return call(`${emu.profileURL}?access_token=${t}`, { authorization: `Bearer ${t}` });
       },
     ],
     ['an unknown token', 'invalid_token', () => profile('Atza|unknown')],
-    ['an expired token', 'invalid_token', () => profile(emu.mintToken({ clientId: CLIENT, expiresIn: -10 }))],
+    ['an expired token', 'invalid_token', () => profile(emu.mintToken({ clientID: CLIENT, expiresIn: -10 }))],
     [
       'an expire()d token',
       'invalid_token',
       () => {
-        const t = emu.mintToken({ clientId: CLIENT });
+        const t = emu.mintToken({ clientID: CLIENT });
         emu.expire(t);
         return profile(t);
       },
@@ -352,7 +352,7 @@ describe('profile', () => {
       'a revoked token',
       'invalid_token',
       () => {
-        const t = emu.mintToken({ clientId: CLIENT });
+        const t = emu.mintToken({ clientID: CLIENT });
         emu.revoke(t);
         return profile(t);
       },
@@ -378,7 +378,7 @@ describe('routing', () => {
   });
 
   test.each(['POST', 'DELETE'] as const)('%s on an endpoint: 405 with Allow: GET', async (method) => {
-    const token = emu.mintToken({ clientId: CLIENT });
+    const token = emu.mintToken({ clientID: CLIENT });
     for (const url of [`${emu.tokenInfoURL}?access_token=${token}`, emu.profileURL]) {
       const res = await call(url, { authorization: `Bearer ${token}` }, method);
       expect(res.status).toBe(405);
@@ -390,7 +390,7 @@ describe('routing', () => {
 
 describe('recording', () => {
   test('counters and requests, with no token in any recorded path', async () => {
-    const token = emu.mintToken({ clientId: CLIENT });
+    const token = emu.mintToken({ clientID: CLIENT });
     await tokenInfo(token, {
       'user-agent': 'passport-lwa-token/test',
       accept: 'application/json',
@@ -428,7 +428,7 @@ describe('recording', () => {
   });
 
   test('concurrent requests are all counted', async () => {
-    const token = emu.mintToken({ clientId: CLIENT });
+    const token = emu.mintToken({ clientID: CLIENT });
     await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? profile(token) : tokenInfo(token))));
     expect(emu.calls).toEqual({ tokeninfo: 20, profile: 20 });
     expect(emu.requests).toHaveLength(40);
@@ -436,7 +436,7 @@ describe('recording', () => {
 
   test('a faulted request is recorded and counted', async () => {
     emu.fault('both', { kind: 'reset' });
-    const token = emu.mintToken({ clientId: CLIENT });
+    const token = emu.mintToken({ clientID: CLIENT });
     await expect(tokenInfo(token)).rejects.toThrow();
     await expect(profile(token)).rejects.toThrow();
     expect(emu.calls).toEqual({ tokeninfo: 1, profile: 1 });
@@ -471,7 +471,7 @@ describe('recording', () => {
 
 describe('latency', () => {
   test('setLatency() delays both endpoints but not other paths', async () => {
-    const token = emu.mintToken({ clientId: CLIENT });
+    const token = emu.mintToken({ clientID: CLIENT });
     emu.setLatency(60_000);
     const order: string[] = [];
     const arrived = Promise.all([
@@ -508,7 +508,7 @@ describe('latency', () => {
 
   test('a delayed answer does arrive, intact', async () => {
     emu.setLatency(20);
-    const token = emu.mintToken({ clientId: CLIENT });
+    const token = emu.mintToken({ clientID: CLIENT });
     expect((await tokenInfo(token)).status).toBe(200);
     expect((await profile(token)).status).toBe(200);
   });
@@ -522,14 +522,14 @@ describe('latency', () => {
     controller.abort();
     await expect(pending).rejects.toThrow();
     emu.setLatency(0);
-    expect((await tokenInfo(emu.mintToken({ clientId: CLIENT }))).status).toBe(200);
+    expect((await tokenInfo(emu.mintToken({ clientID: CLIENT }))).status).toBe(200);
   });
 });
 
 describe('faults', () => {
   let token: string;
   beforeEach(() => {
-    token = emu.mintToken({ clientId: CLIENT, scopes: ['profile', 'postal_code'] });
+    token = emu.mintToken({ clientID: CLIENT, scopes: ['profile', 'postal_code'] });
   });
 
   test('latency: delays only the faulted answer, for `times` answers', async () => {
@@ -626,7 +626,7 @@ describe('faults', () => {
     expect(res.headers['content-length']).toBeUndefined();
     expect(res.headers['transfer-encoding']).toBe('chunked');
     expect(Buffer.byteLength(res.text)).toBe(3_000_000);
-    expect(res.json()).toMatchObject({ user_id: emu.tokenInfo(token)!.userId });
+    expect(res.json()).toMatchObject({ user_id: emu.tokenInfo(token)!.userID });
   });
 
   test('oversized: a client that stops reading does not disturb the server', async () => {
@@ -723,7 +723,7 @@ describe('connections', () => {
   test('keeps connections alive', async () => {
     const single = new Agent({ connections: 1 });
     try {
-      const token = emu.mintToken({ clientId: CLIENT });
+      const token = emu.mintToken({ clientID: CLIENT });
       for (let i = 0; i < 5; i++) {
         const res = await request(emu.profileURL, {
           headers: { authorization: `Bearer ${token}` },
@@ -754,7 +754,7 @@ describe('connections', () => {
 });
 
 describe('odd input', () => {
-  const alive = async () => expect((await tokenInfo(emu.mintToken({ clientId: CLIENT }))).status).toBe(200);
+  const alive = async () => expect((await tokenInfo(emu.mintToken({ clientID: CLIENT }))).status).toBe(200);
 
   test('garbage instead of HTTP: 400, server still up', async () => {
     expect(await raw('\x00\x01 garbage \xff\r\n\r\n')).toMatch(/^HTTP\/1\.1 400/);
@@ -784,7 +784,7 @@ describe('odd input', () => {
   });
 
   test('an absolute-form target is routed by its path', async () => {
-    const token = emu.mintToken({ clientId: CLIENT });
+    const token = emu.mintToken({ clientID: CLIENT });
     const wire = await raw(
       `GET http://api.amazon.com/auth/o2/tokeninfo?access_token=${encodeURIComponent(token)} HTTP/1.1\r\nHost: api.amazon.com\r\nConnection: close\r\n\r\n`,
     );
@@ -793,7 +793,7 @@ describe('odd input', () => {
   });
 
   test('a token with an unencoded | in the query', async () => {
-    const token = emu.mintToken({ clientId: CLIENT });
+    const token = emu.mintToken({ clientID: CLIENT });
     expect(
       await raw(`GET /auth/o2/tokeninfo?access_token=${token} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`),
     ).toMatch(/^HTTP\/1\.1 200/);
@@ -808,7 +808,7 @@ describe('odd input', () => {
   });
 
   test('a body on a GET is ignored', async () => {
-    const token = emu.mintToken({ clientId: CLIENT });
+    const token = emu.mintToken({ clientID: CLIENT });
     const res = await request(emu.profileURL, {
       method: 'GET',
       headers: { authorization: `Bearer ${token}` },

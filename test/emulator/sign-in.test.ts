@@ -15,7 +15,7 @@ const CUSTOMERS: EmulatorCustomer[] = [
   {
     name: 'Ben Example',
     email: 'ben@example.com',
-    userId: 'amzn1.account.BENBENBENBENBENBENBENBENBEN1',
+    userID: 'amzn1.account.BENBENBENBENBENBENBENBENBEN1',
     postalCode: '10115',
   },
 ];
@@ -71,8 +71,8 @@ function authorizeParams(
 }
 
 /** Picks a customer on the page (POST /ap/oa) and returns the redirect's query. */
-async function choose(userId: string, params = authorizeParams()): Promise<URLSearchParams> {
-  const res = await call('POST', emu.authorizeURL, { ...params, decision: 'allow', customer: userId });
+async function choose(userID: string, params = authorizeParams()): Promise<URLSearchParams> {
+  const res = await call('POST', emu.authorizeURL, { ...params, decision: 'allow', customer: userID });
   expect(res.status).toBe(302);
   const location = new URL(res.headers.location as string);
   expect(location.origin + location.pathname).toBe('http://127.0.0.1:9/ap/handoff');
@@ -99,12 +99,12 @@ describe('configuration', () => {
     expect(ann).toEqual({
       name: 'Ann <Example>',
       email: 'ann@example.com',
-      userId: expect.stringMatching(/^amzn1\.account\.[A-Z0-9]{28}$/),
+      userID: expect.stringMatching(/^amzn1\.account\.[A-Z0-9]{28}$/),
       postalCode: '98052',
     });
     expect(ben).toEqual({ ...CUSTOMERS[1] });
     const again = await LwaEmulator.start({ customers: CUSTOMERS });
-    expect(again.customers[0].userId).toBe(ann.userId);
+    expect(again.customers[0].userID).toBe(ann.userID);
     await again.close();
   });
 
@@ -122,7 +122,7 @@ describe('configuration', () => {
     ['empty', []],
     ['no name', [{ email: 'a@example.com' }]],
     ['no email', [{ name: 'A' }]],
-    ['a bad userId', [{ name: 'A', email: 'a@example.com', userId: 7 }]],
+    ['a bad userID', [{ name: 'A', email: 'a@example.com', userID: 7 }]],
     [
       'a duplicate user',
       [
@@ -135,7 +135,7 @@ describe('configuration', () => {
   });
 
   test('appIdOf() is the app_id of tokens minted for the client', () => {
-    expect(emu.appIdOf(CLIENT)).toBe(emu.tokenInfo(emu.mintToken({ clientId: CLIENT }))!.appId);
+    expect(emu.appIdOf(CLIENT)).toBe(emu.tokenInfo(emu.mintToken({ clientID: CLIENT }))!.appID);
     expect(emu.appIdOf('another')).not.toBe(emu.appIdOf(CLIENT));
   });
 });
@@ -151,7 +151,7 @@ describe('authorization page', () => {
     expect(res.headers['x-frame-options']).toBe('DENY');
     expect(res.text).toContain('Ann &#60;Example&#62;');
     expect(res.text).not.toContain('<Example>');
-    expect(res.text).toContain(`value="${emu.customers[1].userId}"`);
+    expect(res.text).toContain(`value="${emu.customers[1].userID}"`);
     expect(res.text).toContain('name="state" value="&#34;&#62;&#60;b&#62;x"');
     expect(res.text).toContain('Cancel');
   });
@@ -227,7 +227,7 @@ describe('authorization page', () => {
 describe('code for token (PKCE)', () => {
   test('the whole flow: the token belongs to the chosen customer and client, with the requested scopes', async () => {
     const ben = emu.customers[1];
-    const back = await choose(ben.userId, authorizeParams({ scope: 'profile postal_code' }));
+    const back = await choose(ben.userID, authorizeParams({ scope: 'profile postal_code' }));
     expect(back.get('state')).toBe('st4te');
     expect(back.get('scope')).toBe('profile postal_code');
     const res = await exchange(back.get('code')!);
@@ -238,8 +238,8 @@ describe('code for token (PKCE)', () => {
     const body = res.json();
     expect(body).toEqual({ access_token: expect.stringMatching(/^Atza\|/), token_type: 'bearer', expires_in: 3600 });
     expect(emu.tokenInfo(body.access_token as string)).toMatchObject({
-      clientId: CLIENT,
-      userId: ben.userId,
+      clientID: CLIENT,
+      userID: ben.userID,
       name: 'Ben Example',
       email: 'ben@example.com',
       postalCode: '10115',
@@ -250,7 +250,7 @@ describe('code for token (PKCE)', () => {
       authorization: `Bearer ${body.access_token as string}`,
     });
     expect(profile.json()).toEqual({
-      user_id: ben.userId,
+      user_id: ben.userID,
       name: 'Ben Example',
       email: 'ben@example.com',
       postal_code: '10115',
@@ -260,14 +260,14 @@ describe('code for token (PKCE)', () => {
   test('the plain challenge method', async () => {
     const verifier = randomBytes(40).toString('base64url');
     const back = await choose(
-      emu.customers[0].userId,
+      emu.customers[0].userID,
       authorizeParams({ code_challenge: verifier, code_challenge_method: 'plain' }),
     );
     expect((await exchange(back.get('code')!, { code_verifier: verifier })).status).toBe(200);
   });
 
   test('a code works once; a replay also revokes the token it gave', async () => {
-    const code = (await choose(emu.customers[0].userId)).get('code')!;
+    const code = (await choose(emu.customers[0].userID)).get('code')!;
     const first = await exchange(code);
     const token = first.json().access_token as string;
     const second = await exchange(code);
@@ -277,7 +277,7 @@ describe('code for token (PKCE)', () => {
   });
 
   test('a code expires after five minutes', async () => {
-    const code = (await choose(emu.customers[0].userId)).get('code')!;
+    const code = (await choose(emu.customers[0].userID)).get('code')!;
     clock += 5 * 60_000;
     const res = await exchange(code);
     expect([res.status, res.json().error]).toEqual([400, 'invalid_grant']);
@@ -293,7 +293,7 @@ describe('code for token (PKCE)', () => {
     ['a refresh grant', 'unsupported_grant_type', { grant_type: 'refresh_token' }],
     ['no grant type', 'invalid_request', { grant_type: '' }],
   ])('%s: 400 %s, and the code still works with the right values', async (_label, error, overrides) => {
-    const code = (await choose(emu.customers[0].userId)).get('code')!;
+    const code = (await choose(emu.customers[0].userID)).get('code')!;
     const res = await exchange(code, overrides);
     expect(res.status).toBe(400);
     expect(res.json().error).toBe(error);

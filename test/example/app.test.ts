@@ -34,10 +34,10 @@ afterEach(async () => {
 });
 
 /** A token the emulator issues to the example's client for `customer`, as its sign-in page would. */
-const tokenFor = (customer: SignInCustomer, extra: { appId?: string; clientId?: string } = {}) =>
+const tokenFor = (customer: SignInCustomer, extra: { appID?: string; clientID?: string } = {}) =>
   emu.mintToken({
-    clientId: DEMO_CLIENT_ID,
-    userId: customer.userId,
+    clientID: DEMO_CLIENT_ID,
+    userID: customer.userID,
     name: customer.name,
     email: customer.email,
     ...extra,
@@ -72,7 +72,7 @@ describe('account linking (POST /auth/amazon)', () => {
         id: expect.any(String),
         name: 'Ann Example',
         email: 'ann@example.com',
-        amazon: [{ userId: ann.userId, name: 'Ann Example', email: 'ann@example.com', linkedAt: expect.any(String) }],
+        amazon: [{ userID: ann.userID, name: 'Ann Example', email: 'ann@example.com', linkedAt: expect.any(String) }],
       },
     });
     expect(res.headers['set-cookie']?.[0]).toMatch(/^example\.sid=.*; HttpOnly; SameSite=Lax/);
@@ -96,13 +96,13 @@ describe('account linking (POST /auth/amazon)', () => {
       id: account.id,
       name: 'dana Local',
       username: 'dana',
-      amazon: [{ userId: ben.userId }],
+      amazon: [{ userID: ben.userID }],
     });
     // A second customer links to the same account.
     const second = await amazonSignIn(agent, tokenFor(ann)).expect(200);
     expect(
-      (second.body as { account: { amazon: Array<{ userId: string }> } }).account.amazon.map((l) => l.userId),
-    ).toEqual([ben.userId, ann.userId]);
+      (second.body as { account: { amazon: Array<{ userID: string }> } }).account.amazon.map((l) => l.userID),
+    ).toEqual([ben.userID, ann.userID]);
     // Presenting an already-linked customer again changes nothing.
     expect((await amazonSignIn(agent, tokenFor(ben)).expect(200)).body.outcome).toBe('already-linked');
     // Either customer now signs in to dana's account.
@@ -122,7 +122,7 @@ describe('account linking (POST /auth/amazon)', () => {
     expect(res.headers['www-authenticate']).toBeUndefined();
     // Still signed in as erin, with nothing linked; Mork's account keeps the link.
     expect(await session(agent)).toMatchObject({ id: account.id, amazon: [] });
-    expect((await accounts.findByAmazonId(mork.userId))!.id).toBe(owner.id);
+    expect((await accounts.findByAmazonId(mork.userID))!.id).toBe(owner.id);
   });
 
   test('a matching e-mail never merges: 409 email_in_use until the person confirms a separate account', async () => {
@@ -132,7 +132,7 @@ describe('account linking (POST /auth/amazon)', () => {
     const res = await amazonSignIn(agent, token).expect(409);
     expect(res.body.error).toBe('email_in_use');
     expect(res.body.message).toContain('sign in to it and link your Amazon account from there');
-    expect(await accounts.findByAmazonId(ann.userId)).toBeUndefined();
+    expect(await accounts.findByAmazonId(ann.userID)).toBeUndefined();
     expect(await session(agent)).toBeNull();
 
     const confirmed = await amazonSignIn(agent, token, { createAccount: true }).expect(200);
@@ -149,30 +149,30 @@ describe('account linking (POST /auth/amazon)', () => {
 
   test('a customer with the profile:user_id scope only (no name, no e-mail) gets an account too', async () => {
     const token = emu.mintToken({
-      clientId: DEMO_CLIENT_ID,
-      userId: 'amzn1.account.ONLYID',
+      clientID: DEMO_CLIENT_ID,
+      userID: 'amzn1.account.ONLYID',
       scopes: ['profile:user_id'],
     });
     const res = await amazonSignIn(request(app), token).expect(200);
     expect(res.body.account).toEqual({
       id: expect.any(String),
       name: 'Amazon customer',
-      amazon: [{ userId: 'amzn1.account.ONLYID', linkedAt: expect.any(String) }],
+      amazon: [{ userID: 'amzn1.account.ONLYID', linkedAt: expect.any(String) }],
     });
   });
 
   test.each([
     ['an invalid token', () => 'Atza|' + 'x'.repeat(400), 'invalid_token'],
-    ['an expired token', () => emu.mintToken({ clientId: DEMO_CLIENT_ID, expiresIn: 0 }), 'invalid_token'],
+    ['an expired token', () => emu.mintToken({ clientID: DEMO_CLIENT_ID, expiresIn: 0 }), 'invalid_token'],
     [
       'a token for another client',
-      () => tokenFor(ann, { clientId: 'amzn1.application-oa2-client.other' }),
+      () => tokenFor(ann, { clientID: 'amzn1.application-oa2-client.other' }),
       'invalid_token',
     ],
   ])('%s: 401 from the strategy, no account', async (_label, token, error) => {
     const res = await amazonSignIn(request(app), token()).expect(401);
     expect(res.headers['www-authenticate']).toContain(`error="${error}"`);
-    expect(await accounts.findByAmazonId(ann.userId)).toBeUndefined();
+    expect(await accounts.findByAmazonId(ann.userID)).toBeUndefined();
   });
 
   test('the token is read from the JSON body only: a header is not enough', async () => {
@@ -211,7 +211,7 @@ describe('account linking (POST /auth/amazon)', () => {
 describe('stateless API', () => {
   let token: string;
   beforeEach(async () => {
-    await accounts.create({ name: 'Mork Hashimoto', amazon: { userId: mork.userId } });
+    await accounts.create({ name: 'Mork Hashimoto', amazon: { userID: mork.userID } });
     token = tokenFor(mork);
   });
 
@@ -224,7 +224,7 @@ describe('stateless API', () => {
     const res = await attach(request(app).get('/api/me'), token).expect(200);
     expect(res.body).toEqual({
       account: expect.objectContaining({ name: 'Mork Hashimoto' }),
-      amazonUserId: mork.userId,
+      amazonUserId: mork.userID,
       tokenExpiresIn: expect.any(Number),
     });
     expect(res.headers['set-cookie']).toBeUndefined();
@@ -251,7 +251,7 @@ describe('stateless API', () => {
 
   test('GET /api/app/me also requires the app ID: same client, another app is 401', async () => {
     await request(app).get('/api/app/me').set('Authorization', `Bearer ${token}`).expect(200);
-    const otherApp = tokenFor(mork, { appId: 'amzn1.application.0123456789abcdef0123456789abcdef' });
+    const otherApp = tokenFor(mork, { appID: 'amzn1.application.0123456789abcdef0123456789abcdef' });
     const res = await request(app).get('/api/app/me').set('Authorization', `Bearer ${otherApp}`).expect(401);
     expect(res.headers['www-authenticate']).toContain('error="invalid_token"');
     await request(app).get('/api/me').set('Authorization', `Bearer ${otherApp}`).expect(200);
@@ -308,7 +308,7 @@ describe('local accounts and the page', () => {
       .expect(200)
       .expect('content-type', /javascript/);
     const config = await request(app).get('/config.json').expect(200);
-    expect(config.body).toEqual({ mode: 'emulator', clientId: DEMO_CLIENT_ID, sdkURL: emu.sdkURL, appRoute: true });
+    expect(config.body).toEqual({ mode: 'emulator', clientID: DEMO_CLIENT_ID, sdkURL: emu.sdkURL, appRoute: true });
     expect(config.headers['cache-control']).toBe('no-store');
     await request(app).get('/api/nothing').expect(404, { error: 'not_found', message: 'No such route.' });
   });

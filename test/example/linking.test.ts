@@ -67,8 +67,8 @@ test('two accounts linking one customer at once: one wins, the other gets the 40
 
 test('the store hands out copies: changing one does not change the account', async () => {
   const store = new MemoryAccountStore();
-  const account = await store.create({ name: 'Ann', amazon: { userId: 'amzn1.account.A' } });
-  (account.amazon as Account['amazon'][number][]).push({ userId: 'amzn1.account.X', linkedAt: '' });
+  const account = await store.create({ name: 'Ann', amazon: { userID: 'amzn1.account.A' } });
+  (account.amazon as Account['amazon'][number][]).push({ userID: 'amzn1.account.X', linkedAt: '' });
   expect((await store.findById(account.id))!.amazon).toHaveLength(1);
   expect(await store.findByAmazonId('amzn1.account.X')).toBeUndefined();
 });

@@ -28,8 +28,8 @@ afterAll(async () => {
   await emu.close();
 });
 
-const tokenFor = (customer: SignInCustomer, extra: { appId?: string; scopes?: [] } = {}) =>
-  emu.mintToken({ clientId: DEMO_CLIENT_ID, userId: customer.userId, ...extra });
+const tokenFor = (customer: SignInCustomer, extra: { appID?: string; scopes?: [] } = {}) =>
+  emu.mintToken({ clientID: DEMO_CLIENT_ID, userID: customer.userID, ...extra });
 
 describe('a refused token: JSON { error, message }, the challenge in WWW-Authenticate', () => {
   test('no token: 401, the bare challenge, error no_token', async () => {
@@ -75,14 +75,14 @@ describe('a refused token: JSON { error, message }, the challenge in WWW-Authent
   });
 
   test('GET /api/app/me: a token of another app, 401 JSON', async () => {
-    const other = tokenFor(mork, { appId: 'amzn1.application.0123456789abcdef0123456789abcdef' });
+    const other = tokenFor(mork, { appID: 'amzn1.application.0123456789abcdef0123456789abcdef' });
     const res = await request(app).get('/api/app/me').set('Authorization', `Bearer ${other}`).expect(401);
     expect(res.headers['www-authenticate']).toContain('error="invalid_token"');
     expect(res.body).toEqual({ error: 'invalid_token', message: 'The access token was issued to another application' });
   });
 
   test("the page's sign-in (POST /auth/amazon): an expired token, 401 JSON the page can show", async () => {
-    const expired = emu.mintToken({ clientId: DEMO_CLIENT_ID, expiresIn: 0 });
+    const expired = emu.mintToken({ clientID: DEMO_CLIENT_ID, expiresIn: 0 });
     const res = await request(app).post('/auth/amazon').send({ access_token: expired }).expect(401);
     expect(res.headers['www-authenticate']).toContain('error="invalid_token"');
     expect(res.body).toEqual({ error: 'invalid_token', message: 'The access token is expired, revoked, or invalid' });
@@ -94,7 +94,7 @@ describe('a refused token: JSON { error, message }, the challenge in WWW-Authent
       .get('/api/me')
       .set('Authorization', `Bearer ${tokenFor(mork)}`)
       .expect(200);
-    expect(res.body).toMatchObject({ amazonUserId: mork.userId, tokenExpiresIn: expect.any(Number) });
+    expect(res.body).toMatchObject({ amazonUserId: mork.userID, tokenExpiresIn: expect.any(Number) });
   });
 });
 

@@ -87,7 +87,7 @@ test('with AMAZON_CLIENT_ID: set up for Amazon (its SDK, no emulator), the appID
     const config = await request(`${running.url}/config.json`);
     expect(await config.body.json()).toEqual({
       mode: 'amazon',
-      clientId: 'amzn1.application-oa2-client.real',
+      clientID: 'amzn1.application-oa2-client.real',
       sdkURL: AMAZON_SDK_URL,
       appRoute: false,
     });

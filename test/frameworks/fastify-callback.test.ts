@@ -70,7 +70,7 @@ const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const get = (url: string, headers: Record<string, string> = {}) => request(app.server).get(url).set(headers);
 
 test('a valid token: 200, request.user (here `account`) and the transformed request.authInfo', async () => {
-  const token = emu.mintToken({ clientId: CLIENT_ID, userId: 'amzn1.account.FASTIFY' });
+  const token = emu.mintToken({ clientID: CLIENT_ID, userID: 'amzn1.account.FASTIFY' });
   const res = await get('/api/me', bearer(token));
   expect(res.status).toBe(200);
   expect(res.body).toEqual({ user: { id: 'amzn1.account.FASTIFY' }, expiresIn: expect.any(Number), transformed: true });
@@ -92,7 +92,7 @@ test('a token Amazon does not know: 401 invalid_token', async () => {
 });
 
 test('a token in two places: 400 invalid_request with its challenge', async () => {
-  const token = emu.mintToken({ clientId: CLIENT_ID });
+  const token = emu.mintToken({ clientID: CLIENT_ID });
   const res = await get(`/api/me?access_token=${encodeURIComponent(token)}`, bearer(token));
   expect(res.status).toBe(400);
   expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="Users", error="invalid_request"/);
@@ -101,7 +101,7 @@ test('a token in two places: 400 invalid_request with its challenge', async () =
 });
 
 test('a token without the profile scope (Amazon says insufficient_scope): 403 with its challenge', async () => {
-  const token = emu.mintToken({ clientId: CLIENT_ID, scopes: [] });
+  const token = emu.mintToken({ clientID: CLIENT_ID, scopes: [] });
   const res = await get('/api/me', bearer(token));
   expect(res.status).toBe(403);
   expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="Users", error="insufficient_scope"/);
@@ -109,7 +109,7 @@ test('a token without the profile scope (Amazon says insufficient_scope): 403 wi
 });
 
 test('verify refuses the account: 401 invalid_token', async () => {
-  const token = emu.mintToken({ clientId: CLIENT_ID, userId: 'amzn1.account.BLOCKED' });
+  const token = emu.mintToken({ clientID: CLIENT_ID, userID: 'amzn1.account.BLOCKED' });
   const res = await get('/api/me', bearer(token));
   expect(res.status).toBe(401);
   expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="Users", error="invalid_token"/);
@@ -118,7 +118,7 @@ test('verify refuses the account: 401 invalid_token', async () => {
 
 test('Amazon down: the error handler answers 502 ERR_LWA_UPSTREAM_STATUS, no challenge', async () => {
   emu.fault('both', { kind: 'status', status: 503 });
-  const token = emu.mintToken({ clientId: CLIENT_ID });
+  const token = emu.mintToken({ clientID: CLIENT_ID });
   const res = await get('/api/me', bearer(token));
   expect(res.status).toBe(502);
   expect(res.body).toEqual({ error: 'ERR_LWA_UPSTREAM_STATUS' });

@@ -75,7 +75,7 @@ describe.each(refusalCases(lwa))('$name', ({ send, status, error }) => {
 });
 
 test('the recipe callback still lets a valid token through', async () => {
-  const token = lwa.mint({ userId: 'amzn1.account.STRICT' });
+  const token = lwa.mint({ userID: 'amzn1.account.STRICT' });
   const res = await get('/api/strict/me', bearer(token));
   expect(res.status).toBe(200);
   expect(res.body).toMatchObject({ user: { id: 'amzn1.account.STRICT' } });

@@ -66,7 +66,7 @@ describe.each(['express', 'fastify'] as const)('NestJS on the %s platform', (pla
   });
 
   test('a valid token: 200, validate() gives req.user, req.authInfo has the token info', async () => {
-    const token = emu.mintToken({ clientId: CLIENT_ID, userId: 'amzn1.account.NEST', name: 'Ann' });
+    const token = emu.mintToken({ clientID: CLIENT_ID, userID: 'amzn1.account.NEST', name: 'Ann' });
     const res = await request(base).get('/api/me').set(bearer(token));
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ user: { id: 'amzn1.account.NEST', name: 'Ann' }, expiresIn: expect.any(Number) });
@@ -74,7 +74,7 @@ describe.each(['express', 'fastify'] as const)('NestJS on the %s platform', (pla
   });
 
   test('a valid token in a JSON body: 200', async () => {
-    const token = emu.mintToken({ clientId: CLIENT_ID, userId: 'amzn1.account.BODY' });
+    const token = emu.mintToken({ clientID: CLIENT_ID, userID: 'amzn1.account.BODY' });
     const res = await request(base).post('/api/me').send({ access_token: token });
     expect(res.status).toBe(201); // Nest's default for a POST handler
     expect(res.body.user).toEqual({ id: 'amzn1.account.BODY', name: expect.any(String) });
@@ -96,7 +96,7 @@ describe.each(['express', 'fastify'] as const)('NestJS on the %s platform', (pla
   });
 
   test('a token in two places: 400 invalid_request with its challenge', async () => {
-    const token = emu.mintToken({ clientId: CLIENT_ID });
+    const token = emu.mintToken({ clientID: CLIENT_ID });
     const res = await request(base).get('/api/me').query({ access_token: token }).set(bearer(token));
     expect(res.status).toBe(400);
     expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="Users", error="invalid_request"/);
@@ -104,7 +104,7 @@ describe.each(['express', 'fastify'] as const)('NestJS on the %s platform', (pla
   });
 
   test('a token without the profile scope (Amazon says insufficient_scope): 403 with its challenge', async () => {
-    const token = emu.mintToken({ clientId: CLIENT_ID, scopes: [] });
+    const token = emu.mintToken({ clientID: CLIENT_ID, scopes: [] });
     const res = await request(base).get('/api/me').set(bearer(token));
     expect(res.status).toBe(403);
     expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="Users", error="insufficient_scope"/);
@@ -112,14 +112,14 @@ describe.each(['express', 'fastify'] as const)('NestJS on the %s platform', (pla
   });
 
   test('validate() refuses (returns false): 401 invalid_token', async () => {
-    const token = emu.mintToken({ clientId: CLIENT_ID, userId: 'amzn1.account.BLOCKED' });
+    const token = emu.mintToken({ clientID: CLIENT_ID, userID: 'amzn1.account.BLOCKED' });
     const res = await request(base).get('/api/me').set(bearer(token));
     expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="Users", error="invalid_token"/);
   });
 
   test('validate() throws an HttpException: it passes through, no challenge', async () => {
-    const token = emu.mintToken({ clientId: CLIENT_ID, userId: 'amzn1.account.FORBIDDEN' });
+    const token = emu.mintToken({ clientID: CLIENT_ID, userID: 'amzn1.account.FORBIDDEN' });
     const res = await request(base).get('/api/me').set(bearer(token));
     expect(res.status).toBe(403);
     expect(res.body).toMatchObject({ statusCode: 403, message: 'Not here' });
@@ -128,7 +128,7 @@ describe.each(['express', 'fastify'] as const)('NestJS on the %s platform', (pla
 
   test('Amazon down: 502 with the LwaError code, no challenge', async () => {
     emu.fault('profile', { kind: 'status', status: 500 });
-    const token = emu.mintToken({ clientId: CLIENT_ID });
+    const token = emu.mintToken({ clientID: CLIENT_ID });
     const res = await request(base).get('/api/me').set(bearer(token));
     expect(res.status).toBe(502);
     expect(res.body).toEqual({ statusCode: 502, message: 'Bad Gateway', code: 'ERR_LWA_UPSTREAM_STATUS' });
@@ -137,7 +137,7 @@ describe.each(['express', 'fastify'] as const)('NestJS on the %s platform', (pla
 
   test("Amazon's rate limit: 503 ERR_LWA_RATE_LIMITED with Amazon's Retry-After", async () => {
     emu.fault('tokeninfo', { kind: 'rate-limit', retryAfter: 30 });
-    const token = emu.mintToken({ clientId: CLIENT_ID });
+    const token = emu.mintToken({ clientID: CLIENT_ID });
     const res = await request(base).get('/api/me').set(bearer(token));
     expect(res.status).toBe(503);
     expect(res.body).toEqual({ statusCode: 503, message: 'Service Unavailable', code: 'ERR_LWA_RATE_LIMITED' });

@@ -70,7 +70,7 @@ describe('Alexa requests through passport.authenticate', () => {
     ['smart home Alexa.Authorization AcceptGrant', acceptGrant],
   ])('%s: the linked customer is the user', async (_name, envelope) => {
     const app = skillApp();
-    const token = emu.mintToken({ clientId: CLIENT_ID, name: 'Alexa Owner' });
+    const token = emu.mintToken({ clientID: CLIENT_ID, name: 'Alexa Owner' });
     const res = await post(app, envelope(token));
     expect(res.status).toBe(200);
     expect(res.body.user).toEqual({ id: expect.stringMatching(/^amzn1\.account\./), name: 'Alexa Owner' });
@@ -85,8 +85,8 @@ describe('Alexa requests through passport.authenticate', () => {
   });
 
   test('different tokens in context and session: 400 invalid_request, no call to Amazon', async () => {
-    const a = emu.mintToken({ clientId: CLIENT_ID });
-    const b = emu.mintToken({ clientId: CLIENT_ID });
+    const a = emu.mintToken({ clientID: CLIENT_ID });
+    const b = emu.mintToken({ clientID: CLIENT_ID });
     const res = await post(skillApp(), intentRequest(a, b));
     expect(res.status).toBe(400);
     expect(res.headers['www-authenticate']).toMatch(/error="invalid_request"/);
@@ -94,14 +94,14 @@ describe('Alexa requests through passport.authenticate', () => {
   });
 
   test('a token linked through another security profile: 401 invalid_token', async () => {
-    const token = emu.mintToken({ clientId: 'amzn1.application-oa2-client.someone-else' });
+    const token = emu.mintToken({ clientID: 'amzn1.application-oa2-client.someone-else' });
     const res = await post(skillApp(), turnOn(token));
     expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toMatch(/error="invalid_token"/);
   });
 
   test('with tokenSources: [], an access_token beside the envelope is not read', async () => {
-    const token = emu.mintToken({ clientId: CLIENT_ID });
+    const token = emu.mintToken({ clientID: CLIENT_ID });
     const res = await post(skillApp(), { ...launchRequest(), access_token: token });
     expect(res.status).toBe(401);
     expect(emu.calls).toEqual({ tokeninfo: 0, profile: 0 });

@@ -142,7 +142,7 @@ describe('the in-memory cache (on by default)', () => {
 describe("Amazon's refusals are cached for `refusalTtl`", () => {
   test.each([
     ['an unknown or revoked token', () => lwa.mint({ expiresIn: 0 }), 401, 'invalid_token'],
-    ['a token for another client', () => lwa.emu.mintToken({ clientId: OTHER_CLIENT_ID }), 401, 'invalid_token'],
+    ['a token for another client', () => lwa.emu.mintToken({ clientID: OTHER_CLIENT_ID }), 401, 'invalid_token'],
     ['a token without the profile scope', () => lwa.mint({ scopes: [] }), 403, 'insufficient_scope'],
   ])('%s: the same answer again, without asking Amazon, until refusalTtl passes', async (_name, make, status, code) => {
     const { app } = lwa.app();
@@ -391,7 +391,7 @@ describe('cache events', () => {
   test('carry no token, no key and no profile data', async () => {
     const { app } = lwa.app();
     const token = lwa.mint({ name: 'Zebediah Quux', email: 'zq@example.com' });
-    const other = lwa.emu.mintToken({ clientId: OTHER_CLIENT_ID });
+    const other = lwa.emu.mintToken({ clientID: OTHER_CLIENT_ID });
     for (const t of [token, token, other, other]) await get(app, t);
     expect(events).toEqual([
       { type: 'miss' },

@@ -19,7 +19,7 @@ const advance = useMovableClock();
 
 const events = recordEvents<CircuitEvent>(CHANNELS.circuit);
 
-const mint = () => emu.mintToken({ clientId: CLIENT_ID });
+const mint = () => emu.mintToken({ clientID: CLIENT_ID });
 const get = (app: Parameters<typeof request>[0], token = mint()) =>
   request(app).get('/api/me').set('Authorization', `Bearer ${token}`);
 const calls = () => emu.calls.tokeninfo + emu.calls.profile;
@@ -53,8 +53,8 @@ describe('opening', () => {
   test('Amazon’s refusals never count, however many', async () => {
     const { app, strategy } = lwa.app({ circuitBreaker: breaker });
     for (let i = 0; i < 3 * breaker.threshold; i++) await get(app, `Atza|${String(i).padStart(400, 'j')}`).expect(401);
-    await get(app, emu.mintToken({ clientId: 'amzn1.application-oa2-client.other' })).expect(401);
-    await get(app, emu.mintToken({ clientId: CLIENT_ID, scopes: [] })).expect(403);
+    await get(app, emu.mintToken({ clientID: 'amzn1.application-oa2-client.other' })).expect(401);
+    await get(app, emu.mintToken({ clientID: CLIENT_ID, scopes: [] })).expect(403);
     expect(events).toEqual([]);
     await get(app).expect(200);
     await strategy.close();

@@ -16,7 +16,7 @@ beforeAll(() => {
   emu = lwa.emu;
 });
 
-const bearer = () => ({ Authorization: `Bearer ${emu.mintToken({ clientId: CLIENT_ID })}` });
+const bearer = () => ({ Authorization: `Bearer ${emu.mintToken({ clientID: CLIENT_ID })}` });
 
 const upstream: UpstreamEvent[] = [];
 const onUpstream = (e: unknown): void => void upstream.push(e as UpstreamEvent);

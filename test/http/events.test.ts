@@ -16,7 +16,7 @@ describe('outcome events (passport-lwa-token:outcome)', () => {
     const { app, strategy } = lwa.app({ retries: 0 });
     await request(app).get('/api/me').query({ access_token: lwa.mint() });
     await request(app).get('/api/me');
-    await getMe(app, lwa.emu.mintToken({ clientId: OTHER_CLIENT_ID }));
+    await getMe(app, lwa.emu.mintToken({ clientID: OTHER_CLIENT_ID }));
     lwa.emu.fault('tokeninfo', { kind: 'status', status: 500 });
     await request(app).post('/api/me').send({ access_token: lwa.mint() });
     expect(events).toEqual([

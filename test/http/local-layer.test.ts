@@ -17,7 +17,7 @@ beforeAll(() => {
 // The clock: real time plus an offset the tests move (the emulator and the strategy read Date.now).
 const advance = useMovableClock();
 
-const mint = (expiresIn?: number) => emu.mintToken({ clientId: CLIENT_ID, ...(expiresIn ? { expiresIn } : {}) });
+const mint = (expiresIn?: number) => emu.mintToken({ clientID: CLIENT_ID, ...(expiresIn ? { expiresIn } : {}) });
 const get = (app: Parameters<typeof request>[0], token: string) =>
   request(app).get('/api/me').set('Authorization', `Bearer ${token}`);
 
@@ -139,7 +139,7 @@ describe('whatever a store returns is a miss at worst, never an error', () => {
     v: 1,
     until: Date.now() + 60_000,
     verdict: 'verified',
-    tokenInfo: { aud: CLIENT_ID, userId: 'amzn1.account.X', expiresAt: Date.now() + 60_000 },
+    tokenInfo: { aud: CLIENT_ID, userID: 'amzn1.account.X', expiresAt: Date.now() + 60_000 },
     profileRaw: `{"user_id":"amzn1.account.X","x":${'['.repeat(20_000)}${']'.repeat(20_000)}}`,
   });
   const thenable = () => ({

@@ -33,7 +33,7 @@ beforeAll(() => {
 const strategies: Strategy[] = [];
 afterAll(() => Promise.allSettled(strategies.map((s) => s.close())));
 
-const mint = () => emu.mintToken({ clientId: CLIENT_ID });
+const mint = () => emu.mintToken({ clientID: CLIENT_ID });
 const options = (extra: Partial<StrategyOptions> = {}): StrategyOptions => ({
   clientID: CLIENT_ID,
   tokenInfoURL: emu.tokenInfoURL,

@@ -39,7 +39,7 @@ const tenantOf = (req: IncomingMessage): string => String(req.headers['x-tenant'
 const clientIDsOf = (req: IncomingMessage): readonly string[] => TENANTS[tenantOf(req)] ?? [];
 
 const asTenant = (app: express.Express, tenant: string, token: string) => getMe(app, token).set('x-tenant', tenant);
-const mintFor = (clientId: string) => lwa.emu.mintToken({ clientId });
+const mintFor = (clientID: string) => lwa.emu.mintToken({ clientID });
 
 describe('tenants apart, by the x-tenant header', () => {
   test.each([
@@ -89,7 +89,7 @@ describe('tenants apart, by the x-tenant header', () => {
   test('appID as a function too: each tenant its own app', async () => {
     const appIDs: Record<string, string> = { a: 'amzn1.application.a', b: 'amzn1.application.b' };
     const { app } = lwa.app({ clientID: CLIENT_ID, appID: (req) => appIDs[tenantOf(req)] ?? [] });
-    const token = lwa.mint({ appId: 'amzn1.application.a' });
+    const token = lwa.mint({ appID: 'amzn1.application.a' });
     await asTenant(app, 'a', token).expect(200);
     expectRefused(await asTenant(app, 'b', token), 401, 'invalid_token');
     expect(outcomes.at(-1)).toMatchObject({ outcome: 'fail', reason: 'app_id_mismatch' });

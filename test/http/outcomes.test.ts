@@ -107,7 +107,7 @@ describe('outcomes (docs/design.md, Outcomes)', () => {
   });
 
   test('aud is another client (confused deputy): 401 invalid_token, even though the profile call succeeded', async () => {
-    const res = await getMe(app, lwa.emu.mintToken({ clientId: OTHER_CLIENT_ID }));
+    const res = await getMe(app, lwa.emu.mintToken({ clientID: OTHER_CLIENT_ID }));
     expectRefused(res, 401, 'invalid_token');
     expect(lwa.emu.calls.profile).toBe(1);
     expect(res.body).toEqual({});
@@ -115,16 +115,16 @@ describe('outcomes (docs/design.md, Outcomes)', () => {
 
   test('clientID as an array accepts each listed client', async () => {
     const { app } = lwa.app({ clientID: ['amzn1.application-oa2-client.web', CLIENT_ID] });
-    for (const clientId of ['amzn1.application-oa2-client.web', CLIENT_ID]) {
-      expect((await getMe(app, lwa.emu.mintToken({ clientId }))).status).toBe(200);
+    for (const clientID of ['amzn1.application-oa2-client.web', CLIENT_ID]) {
+      expect((await getMe(app, lwa.emu.mintToken({ clientID }))).status).toBe(200);
     }
   });
 
   test('app_id not allowed: 401 invalid_token; allowed: 200', async () => {
     const { app: strict } = lwa.app({ appID: 'amzn1.application.mine' });
-    const foreign = await getMe(strict, lwa.mint({ appId: 'amzn1.application.other' }));
+    const foreign = await getMe(strict, lwa.mint({ appID: 'amzn1.application.other' }));
     expectRefused(foreign, 401, 'invalid_token');
-    const mine = await getMe(strict, lwa.mint({ appId: 'amzn1.application.mine' }));
+    const mine = await getMe(strict, lwa.mint({ appID: 'amzn1.application.mine' }));
     expect(mine.status).toBe(200);
   });
 
@@ -176,7 +176,7 @@ describe('outcomes (docs/design.md, Outcomes)', () => {
 
     test('a wrong audience wins over a profile outage', async () => {
       lwa.emu.fault('profile', { kind: 'status', status: 500 });
-      const res = await getMe(app, lwa.emu.mintToken({ clientId: OTHER_CLIENT_ID }));
+      const res = await getMe(app, lwa.emu.mintToken({ clientID: OTHER_CLIENT_ID }));
       expect(res.status).toBe(401);
     });
   });
@@ -221,16 +221,16 @@ describe('outcomes (docs/design.md, Outcomes)', () => {
   });
 
   test('success: the user, and tokenInfo in req.authInfo', async () => {
-    const token = lwa.mint({ appId: 'amzn1.application.mine', expiresIn: 1800 });
+    const token = lwa.mint({ appID: 'amzn1.application.mine', expiresIn: 1800 });
     const res = await getMe(app, token);
     expect(res.status).toBe(200);
     const body = res.body as MeBody;
     const record = lwa.emu.tokenInfo(token)!;
     expect(body.user.id).toMatch(/^amzn1\.account\./);
     expect(body.authInfo.tokenInfo).toEqual({
-      audience: CLIENT_ID,
-      appId: 'amzn1.application.mine',
-      userId: body.user.id,
+      clientID: CLIENT_ID,
+      appID: 'amzn1.application.mine',
+      userID: body.user.id,
       expiresIn: expect.any(Number),
       issuedAt: expect.any(Number),
     });

@@ -14,7 +14,7 @@ beforeAll(() => {
   emu = lwa.emu;
 });
 
-const mint = () => emu.mintToken({ clientId: CLIENT_ID });
+const mint = () => emu.mintToken({ clientID: CLIENT_ID });
 const get = (app: Parameters<typeof request>[0], token: string) =>
   request(app).get('/api/me').set('Authorization', `Bearer ${token}`);
 

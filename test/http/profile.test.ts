@@ -24,7 +24,7 @@ describe('profile, for each scope', () => {
         scopes: ['profile'],
         name: 'Mork Hashimoto',
         email: 'mork@example.com',
-        userId: 'amzn1.account.K2LI23KL2LK2',
+        userID: 'amzn1.account.K2LI23KL2LK2',
       }),
     );
     expect(p).toMatchObject({
@@ -49,7 +49,7 @@ describe('profile, for each scope', () => {
 
   test('the older Profile: { CustomerId, … } shape', async () => {
     const p = await profileOf(
-      lwa.mint({ legacyProfileShape: true, name: 'Ann', email: 'ann@example.com', userId: 'amzn1.account.LEGACY' }),
+      lwa.mint({ legacyProfileShape: true, name: 'Ann', email: 'ann@example.com', userID: 'amzn1.account.LEGACY' }),
     );
     expect(p).toMatchObject({ id: 'amzn1.account.LEGACY', displayName: 'Ann', emails: [{ value: 'ann@example.com' }] });
   });

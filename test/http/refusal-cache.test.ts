@@ -19,7 +19,7 @@ const junk = (i: number) => `Atza|junk${String(i).padStart(400, '0')}`;
 describe('refusals never evict verified verdicts', () => {
   test('junk tokens, many times the cache size, leave every verified user cached', async () => {
     const { app, strategy } = lwa.app({ cache: { max: 20 } });
-    const users = Array.from({ length: 20 }, () => emu.mintToken({ clientId: CLIENT_ID }));
+    const users = Array.from({ length: 20 }, () => emu.mintToken({ clientID: CLIENT_ID }));
     for (const token of users) await get(app, token).expect(200);
     for (let i = 0; i < 200; i++) await get(app, junk(i)).expect(401);
 
@@ -43,7 +43,7 @@ describe('refusals never evict verified verdicts', () => {
 
   test('a verified user who is later refused (revoked) is dropped from the verified side', async () => {
     const { app, strategy } = lwa.app({ cache: { ttl: 1 } });
-    const token = emu.mintToken({ clientId: CLIENT_ID });
+    const token = emu.mintToken({ clientID: CLIENT_ID });
     await get(app, token).expect(200);
     emu.revoke(token);
     // ttl 1 ms: the next request asks Amazon, which refuses; the refusal is then what is cached.

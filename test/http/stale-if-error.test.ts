@@ -20,7 +20,7 @@ const advance = useMovableClock();
 
 const events = recordEvents<CacheEvent>(CHANNELS.cache);
 
-const mint = (extra: Partial<MintOptions> = {}) => emu.mintToken({ clientId: CLIENT_ID, ...extra });
+const mint = (extra: Partial<MintOptions> = {}) => emu.mintToken({ clientID: CLIENT_ID, ...extra });
 const get = (app: Parameters<typeof request>[0], token: string) =>
   request(app).get('/api/me').set('Authorization', `Bearer ${token}`);
 const tokenInfo = (res: request.Response) => (res.body as MeBody).authInfo.tokenInfo;
@@ -147,7 +147,7 @@ describe('the in-memory cache', () => {
 
   test('a refusal is never served stale', async () => {
     const { app, strategy } = lwa.app({ cache: { ttl: TTL, refusalTtl: 1_000 }, circuitBreaker: false });
-    const token = emu.mintToken({ clientId: 'amzn1.application-oa2-client.other' });
+    const token = emu.mintToken({ clientID: 'amzn1.application-oa2-client.other' });
     await get(app, token).expect(401);
     advance(1_001);
     emu.fault('both', { kind: 'status', status: 503 });

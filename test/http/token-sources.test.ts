@@ -64,11 +64,11 @@ describe('token sources', () => {
     });
     const alexa = {
       version: '1.0',
-      context: { System: { user: { userId: 'amzn1.ask.account.X', accessToken: lwa.mint() } } },
+      context: { System: { user: { userID: 'amzn1.ask.account.X', accessToken: lwa.mint() } } },
       request: {},
     };
     expect((await request(app).post('/api/me').send(alexa)).status).toBe(200);
-    const unlinked = { context: { System: { user: { userId: 'amzn1.ask.account.X' } } } };
+    const unlinked = { context: { System: { user: { userID: 'amzn1.ask.account.X' } } } };
     expect((await request(app).post('/api/me').send(unlinked)).status).toBe(401);
   });
 

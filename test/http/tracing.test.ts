@@ -29,11 +29,11 @@ const provider = new BasicTracerProvider({
 /** Every token a test sent, and every customer detail the emulator answered with. */
 const tokens = new Set<string>();
 const customers = new Set<string>([SAMPLE_CUSTOMER.name, SAMPLE_CUSTOMER.email]);
-const mint = (userId?: string): string => {
-  const token = lwa.mint(userId === undefined ? {} : { userId });
+const mint = (userID?: string): string => {
+  const token = lwa.mint(userID === undefined ? {} : { userID });
   tokens.add(token);
   const info = lwa.emu.tokenInfo(token);
-  if (info) customers.add(info.userId);
+  if (info) customers.add(info.userID);
   return token;
 };
 
@@ -93,7 +93,7 @@ test('a success, then a cache hit: one span each, the first asked Amazon, the se
 
 test("a refusal: fail, the refusal's status and reason", async () => {
   const { app } = lwa.app();
-  const token = lwa.emu.mintToken({ clientId: OTHER_CLIENT_ID });
+  const token = lwa.emu.mintToken({ clientID: OTHER_CLIENT_ID });
   tokens.add(token);
   await getMe(app, token).expect(401);
   expect(onlySpan()).toEqual({

@@ -161,10 +161,10 @@ const CHECK_JS = `
   } finally {
     await signIn.close();
   }
-  const clientId = 'amzn1.application-oa2-client.consumer';
+  const clientID = 'amzn1.application-oa2-client.consumer';
   const emu = await LwaEmulator.start();
   const passport = new Passport();
-  passport.use(new Strategy({ clientID: clientId, tokenInfoURL: emu.tokenInfoURL, profileURL: emu.profileURL },
+  passport.use(new Strategy({ clientID: clientID, tokenInfoURL: emu.tokenInfoURL, profileURL: emu.profileURL },
     async (_accessToken, profile) => ({ id: profile.id })));
   const app = express();
   app.get('/me', passport.authenticate('amazon-token', { session: false }), (req, res) => { res.json(req.user); });
@@ -172,10 +172,10 @@ const CHECK_JS = `
   await new Promise((resolve) => server.once('listening', resolve));
   const url = 'http://127.0.0.1:' + server.address().port + '/me';
   try {
-    const good = await fetch(url, { headers: { authorization: 'Bearer ' + emu.mintToken({ clientId, userId: 'amzn1.account.CONSUMER' }) } });
+    const good = await fetch(url, { headers: { authorization: 'Bearer ' + emu.mintToken({ clientID, userID: 'amzn1.account.CONSUMER' }) } });
     assert.equal(good.status, 200);
     assert.deepEqual(await good.json(), { id: 'amzn1.account.CONSUMER' });
-    const other = await fetch(url, { headers: { authorization: 'Bearer ' + emu.mintToken({ clientId: clientId + '.other' }) } });
+    const other = await fetch(url, { headers: { authorization: 'Bearer ' + emu.mintToken({ clientID: clientID + '.other' }) } });
     assert.equal(other.status, 401);
     assert.match(other.headers.get('www-authenticate'), /^Bearer realm="Users", error="invalid_token"/);
   } finally {
@@ -220,10 +220,10 @@ console.log('ES module consumer: ok');
 };
 
 const CHECK_TS = `
-const clientId = 'amzn1.application-oa2-client.consumer';
+const clientID = 'amzn1.application-oa2-client.consumer';
 const emu = await LwaEmulator.start();
 const verify: VerifyFunction<User> = async (_accessToken, profile: AmazonProfile) => ({ id: profile.id });
-const options: StrategyOptions = { clientID: clientId, tokenInfoURL: emu.tokenInfoURL, profileURL: emu.profileURL };
+const options: StrategyOptions = { clientID: clientID, tokenInfoURL: emu.tokenInfoURL, profileURL: emu.profileURL };
 const passport = new Passport();
 passport.use(new Strategy<User>(options, verify));
 const app = express();
@@ -234,10 +234,10 @@ const server = app.listen(0, '127.0.0.1');
 await once(server, 'listening');
 const url = \`http://127.0.0.1:\${(server.address() as AddressInfo).port}/me\`;
 try {
-  const good = await fetch(url, { headers: { authorization: \`Bearer \${emu.mintToken({ clientId, userId: 'amzn1.account.CONSUMER' })}\` } });
+  const good = await fetch(url, { headers: { authorization: \`Bearer \${emu.mintToken({ clientID, userID: 'amzn1.account.CONSUMER' })}\` } });
   assert.equal(good.status, 200);
   assert.deepEqual(await good.json(), { id: 'amzn1.account.CONSUMER' });
-  const other = await fetch(url, { headers: { authorization: \`Bearer \${emu.mintToken({ clientId: \`\${clientId}.other\` })}\` } });
+  const other = await fetch(url, { headers: { authorization: \`Bearer \${emu.mintToken({ clientID: \`\${clientID}.other\` })}\` } });
   assert.equal(other.status, 401);
   assert.match(other.headers.get('www-authenticate') ?? '', /^Bearer realm="Users", error="invalid_token"/);
   const err: unknown = new Error('not ours');
@@ -345,7 +345,7 @@ class MeController {
 }
 
 async function check(): Promise<void> {
-  const clientId = 'amzn1.application-oa2-client.consumer';
+  const clientID = 'amzn1.application-oa2-client.consumer';
   const emu = await LwaEmulator.start();
   @Module({
     imports: [PassportModule],
@@ -357,14 +357,14 @@ async function check(): Promise<void> {
   await app.listen(0, '127.0.0.1');
   const url = \`\${await app.getUrl()}/api/me\`;
   try {
-    const good = await fetch(url, { headers: { authorization: \`Bearer \${emu.mintToken({ clientId, userId: 'amzn1.account.NEST' })}\` } });
+    const good = await fetch(url, { headers: { authorization: \`Bearer \${emu.mintToken({ clientID, userID: 'amzn1.account.NEST' })}\` } });
     assert.equal(good.status, 200);
     assert.deepEqual(await good.json(), { id: 'amzn1.account.NEST' });
-    const noScope = await fetch(url, { headers: { authorization: \`Bearer \${emu.mintToken({ clientId, scopes: [] })}\` } });
+    const noScope = await fetch(url, { headers: { authorization: \`Bearer \${emu.mintToken({ clientID, scopes: [] })}\` } });
     assert.equal(noScope.status, 403);
     assert.match(noScope.headers.get('www-authenticate') ?? '', /^Bearer realm="Users", error="insufficient_scope"/);
     emu.fault('tokeninfo', { kind: 'status', status: 500 });
-    const down = await fetch(url, { headers: { authorization: \`Bearer \${emu.mintToken({ clientId })}\` } });
+    const down = await fetch(url, { headers: { authorization: \`Bearer \${emu.mintToken({ clientID })}\` } });
     assert.equal(down.status, 502);
     assert.deepEqual(await down.json(), { statusCode: 502, message: 'Bad Gateway', code: 'ERR_LWA_UPSTREAM_STATUS' });
   } finally {

@@ -94,7 +94,7 @@ describeWith(REDIS_SERVER, 'a fleet sharing one Redis (Keyv + @keyv/redis)', () 
 
   test('the second process makes no call to Amazon for a token the first verified', async () => {
     const token = emu.mintToken({
-      clientId: CLIENT_ID,
+      clientID: CLIENT_ID,
       name: 'Ann',
       email: 'ann@example.com',
       scopes: ['profile', 'postal_code'],
@@ -108,14 +108,14 @@ describeWith(REDIS_SERVER, 'a fleet sharing one Redis (Keyv + @keyv/redis)', () 
     expect(emu.calls).toEqual({ tokeninfo: 0, profile: 0 });
     expect((two.body as MeBody).user).toEqual((one.body as MeBody).user);
     expect((two.body as MeBody).authInfo.tokenInfo).toMatchObject({
-      audience: CLIENT_ID,
-      userId: (one.body as MeBody).user.id,
+      clientID: CLIENT_ID,
+      userID: (one.body as MeBody).user.id,
     });
     expect(await second.events()).toContainEqual({ type: 'hit', verdict: 'verified' });
   });
 
   test('a refusal is shared too: the second process answers 401 without asking Amazon', async () => {
-    const token = emu.mintToken({ clientId: 'amzn1.application-oa2-client.someone-else' });
+    const token = emu.mintToken({ clientID: 'amzn1.application-oa2-client.someone-else' });
     await first.me(token).expect(401);
     await first.settled();
     emu.resetCalls();
@@ -125,7 +125,7 @@ describeWith(REDIS_SERVER, 'a fleet sharing one Redis (Keyv + @keyv/redis)', () 
   });
 
   test('Redis holds hashed keys and JSON values, never the token', async () => {
-    const token = emu.mintToken({ clientId: CLIENT_ID });
+    const token = emu.mintToken({ clientID: CLIENT_ID });
     await first.me(token).expect(200);
     await first.settled();
     const client = createClient({ url: redis.url });
@@ -147,7 +147,7 @@ describeWith(REDIS_SERVER, 'a fleet sharing one Redis (Keyv + @keyv/redis)', () 
   // Last: it stops Redis.
   test('with Redis gone, requests still succeed (through Amazon) and a store-error is published', async () => {
     await redis.stop();
-    const token = emu.mintToken({ clientId: CLIENT_ID });
+    const token = emu.mintToken({ clientID: CLIENT_ID });
     await second.me(token).expect(200);
     expect(emu.calls).toEqual({ tokeninfo: 1, profile: 1 });
     expect(await second.events()).toContainEqual(expect.objectContaining({ type: 'store-error', operation: 'get' }));

@@ -72,7 +72,7 @@ describeWith(REDIS_SERVER, 'two tenants sharing one Redis', () => {
   const stored = () => Promise.all(writes.splice(0));
 
   test('a token verified for tenant A, its verdict in Redis, is refused for tenant B', async () => {
-    const token = emu.mintToken({ clientId: CLIENT_ID });
+    const token = emu.mintToken({ clientID: CLIENT_ID });
     await asTenant(first, 'a', token).expect(200);
     await stored();
     expect(emu.calls).toEqual({ tokeninfo: 1, profile: 1 });
@@ -95,7 +95,7 @@ describeWith(REDIS_SERVER, 'two tenants sharing one Redis', () => {
   });
 
   test('a token seen by two tenants has two keys in Redis, one per tenant', async () => {
-    const token = emu.mintToken({ clientId: OTHER_CLIENT_ID });
+    const token = emu.mintToken({ clientID: OTHER_CLIENT_ID });
     await asTenant(first, 'b', token).expect(200);
     expectRefused(await asTenant(second, 'a', token), 401, 'invalid_token');
     await stored();

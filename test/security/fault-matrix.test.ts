@@ -158,11 +158,11 @@ describe('response validation: an answer of the wrong shape is a 502 with its ow
 
   test('optional tokeninfo fields given as null are absent, not errors', async () => {
     const { app, strategy } = lwa.app();
-    const token = lwa.mint({ userId: 'amzn1.account.A' });
+    const token = lwa.mint({ userID: 'amzn1.account.A' });
     lwa.emu.fault('tokeninfo', json200(info({ app_id: null, iat: null })));
     const res = await getMe(app, token);
     expect(res.status).toBe(200);
-    expect(res.body.authInfo.tokenInfo).not.toHaveProperty('appId');
+    expect(res.body.authInfo.tokenInfo).not.toHaveProperty('appID');
     await strategy.close();
   });
 });

@@ -38,7 +38,7 @@ test(`${FLOOD} junk tokens at once: ${MAX_PENDING} reach Amazon, the rest get a 
   };
   let flood: Array<Promise<string>> = [];
   try {
-    const user = emu.mintToken({ clientId: CLIENT_ID });
+    const user = emu.mintToken({ clientID: CLIENT_ID });
     expect(await get(user)).toBe('200');
     emu.resetCalls();
     emu.fault('both', { kind: 'hang' });

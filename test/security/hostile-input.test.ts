@@ -573,10 +573,10 @@ describe("Amazon's side: random answers", () => {
         }
         expect(typeof checked.aud).toBe('string');
         expect(checked.aud).not.toBe('');
-        expect(typeof checked.userId).toBe('string');
-        expect(checked.userId).not.toBe('');
+        expect(typeof checked.userID).toBe('string');
+        expect(checked.userID).not.toBe('');
         expect(checked.expiresAt >= 1_000_000 && checked.expiresAt <= 1_000_000 + MAX_EXP_SECONDS * 1000).toBe(true);
-        expect(checked.appId === undefined || typeof checked.appId === 'string').toBe(true);
+        expect(checked.appID === undefined || typeof checked.appID === 'string').toBe(true);
       }),
       runs(1000),
     );

@@ -36,7 +36,7 @@ const tokenInfoWith = (nested: string) =>
 const send = (app: Parameters<typeof request>[0]) =>
   request(app)
     .get('/api/me')
-    .set('Authorization', `Bearer ${emu.mintToken({ clientId: CLIENT_ID, userId: USER })}`);
+    .set('Authorization', `Bearer ${emu.mintToken({ clientID: CLIENT_ID, userID: USER })}`);
 
 describe('deep answers are 502s, never RangeErrors', () => {
   test.each<[Endpoint, number]>([

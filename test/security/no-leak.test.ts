@@ -222,8 +222,8 @@ describe('nothing the library emits or throws carries a token', () => {
     expect((await send(app, `Atza|never-minted-${'u'.repeat(60)}`)).status).toBe(401);
     expect((await send(app, expired, 'query')).status).toBe(401);
     expect((await send(app, revoked)).status).toBe(401);
-    expect((await send(app, lwa.emu.mintToken({ clientId: OTHER_CLIENT_ID }), 'query')).status).toBe(401);
-    expect((await send(strict, lwa.mint({ appId: 'amzn1.application.other' }))).status).toBe(401);
+    expect((await send(app, lwa.emu.mintToken({ clientID: OTHER_CLIENT_ID }), 'query')).status).toBe(401);
+    expect((await send(strict, lwa.mint({ appID: 'amzn1.application.other' }))).status).toBe(401);
     expect((await send(closed, lwa.mint(), 'query')).status).toBe(401);
     expect((await send(noApps, lwa.mint(), 'body')).status).toBe(401);
     expect((await send(app, lwa.mint({ scopes: [] }), 'x-amz-access-token')).status).toBe(403);
@@ -247,7 +247,7 @@ describe('nothing the library emits or throws carries a token', () => {
     const app = appWith();
     const token = lwa.mint({ name: 'Cached Customer' });
     for (let i = 0; i < 2; i++) expect((await send(app, token, 'query')).status).toBe(200);
-    const bad = lwa.emu.mintToken({ clientId: OTHER_CLIENT_ID });
+    const bad = lwa.emu.mintToken({ clientID: OTHER_CLIENT_ID });
     for (let i = 0; i < 2; i++) expect((await send(app, bad)).status).toBe(401);
     lwa.emu.setLatency(30); // long enough for the second request to join the first
     const shared = lwa.mint();

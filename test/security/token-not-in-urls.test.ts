@@ -197,11 +197,11 @@ function appWith(tokenInfoTransport?: TokenInfoTransport) {
 
 /** A few users signing in, one of them refused by Amazon (an expired token). */
 async function signIns(app: express.Express): Promise<string[]> {
-  const tokens = [1, 2, 3].map(() => emu.mintToken({ clientId: CLIENT_ID }));
+  const tokens = [1, 2, 3].map(() => emu.mintToken({ clientID: CLIENT_ID }));
   for (const token of tokens) {
     expect((await request(app).get('/api/me').set('Authorization', `Bearer ${token}`)).status).toBe(200);
   }
-  const expired = emu.mintToken({ clientId: CLIENT_ID, expiresIn: -1 });
+  const expired = emu.mintToken({ clientID: CLIENT_ID, expiresIn: -1 });
   expect((await request(app).get('/api/me').set('x-amz-access-token', expired)).status).toBe(401);
   return [...tokens, expired];
 }

@@ -143,7 +143,7 @@ export function useEmulator(options?: EmulatorOptions): EmulatorFixture {
       if (running === undefined) throw new Error('the emulator starts in beforeAll: use it inside a test or hook');
       return running;
     },
-    mint: (extra = {}) => fixture.emu.mintToken({ clientId: CLIENT_ID, ...extra }),
+    mint: (extra = {}) => fixture.emu.mintToken({ clientID: CLIENT_ID, ...extra }),
     strategy: (strategyOptions = {}, verify = acceptAll) => {
       const { emu } = fixture;
       const strategy = new Strategy<TestUser>(
@@ -180,7 +180,7 @@ export interface AcceptedCase {
 /** A good token in the Authorization header, in a JSON body and in a form body, minted by `lwa`. */
 export function acceptedCases(lwa: EmulatorFixture): AcceptedCase[] {
   const user = { id: 'amzn1.account.FRAMEWORKUSER', name: 'Ann' };
-  const mint = () => lwa.mint({ userId: user.id, name: user.name });
+  const mint = () => lwa.mint({ userID: user.id, name: user.name });
   return [
     {
       name: 'a token in the Authorization header',
@@ -229,7 +229,7 @@ export function refusalCases(lwa: EmulatorFixture): RefusalCase[] {
       name: 'a token issued to another app',
       status: 401,
       error: 'invalid_token',
-      send: (app, path) => get(app, path, lwa.emu.mintToken({ clientId: OTHER_CLIENT_ID })),
+      send: (app, path) => get(app, path, lwa.emu.mintToken({ clientID: OTHER_CLIENT_ID })),
     },
     {
       name: 'a token in two places',
@@ -456,8 +456,8 @@ export function verifiedVerdict(): Verdict {
     verified: {
       tokenInfo: {
         aud: 'c',
-        appId: undefined,
-        userId: 'amzn1.account.X',
+        appID: undefined,
+        userID: 'amzn1.account.X',
         expiresAt: Date.now() + 3_600_000,
         issuedAt: undefined,
       },

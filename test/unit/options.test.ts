@@ -43,8 +43,8 @@ describe('constructor options', () => {
     ['retries as a string', { clientID: 'c', retries: '1' }, 'retries'],
     ['retries NaN', { clientID: 'c', retries: NaN }, 'retries'],
     ['not a dispatcher', { clientID: 'c', dispatcher: {} }, 'dispatcher'],
-    ['a typo: clientId', { clientID: 'c', clientId: 'c' }, 'clientId'],
-    ['a typo: appId', { clientID: 'c', appId: 'a' }, 'appId'],
+    ['a typo: clientID', { clientID: 'c', clientID: 'c' }, 'clientID'],
+    ['a typo: appID', { clientID: 'c', appID: 'a' }, 'appID'],
   ])('%s throws a TypeError naming it', (_name, options, option) => {
     expect(make(options)).toThrow(TypeError);
     expect(make(options)).toThrow(`\`${option}\``);

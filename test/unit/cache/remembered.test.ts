@@ -8,7 +8,7 @@ const lifetimes = { ttl: 300_000, refusalTtl: 10_000, staleIfError: 900_000 };
 const verified = (expiresAt: number): Verdict => ({
   ok: true,
   verified: {
-    tokenInfo: { aud: 'c', appId: undefined, userId: 'u', expiresAt, issuedAt: undefined },
+    tokenInfo: { aud: 'c', appID: undefined, userID: 'u', expiresAt, issuedAt: undefined },
     profile: { provider: 'amazon', id: 'u', _raw: '{}', _json: {} },
   },
 });

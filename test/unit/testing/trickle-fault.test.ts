@@ -22,7 +22,7 @@ test('with a status: that status, its full Content-Length, Amazon’s error body
 });
 
 test('without: the normal answer, trickled', async () => {
-  const token = emu.mintToken({ clientId: 'amzn1.application-oa2-client.t', userId: 'amzn1.account.T' });
+  const token = emu.mintToken({ clientID: 'amzn1.application-oa2-client.t', userID: 'amzn1.account.T' });
   emu.fault('profile', { kind: 'trickle', intervalMs: 0 });
   const res = await request(emu.profileURL, { headers: { authorization: `Bearer ${token}` } });
   expect(res.statusCode).toBe(200);
