@@ -4,7 +4,8 @@
  */
 import {
   ALL_TOKEN_SOURCES,
-  extractToken,
+  extractToken as extractMaybeAsync,
+  type Extraction,
   type ExtractionConfig,
   type RequestLike,
   type TokenSource,
@@ -18,7 +19,14 @@ function config(
   sources: readonly TokenSource[] = ALL_TOKEN_SOURCES,
   custom?: (req: RequestLike) => unknown,
 ): ExtractionConfig {
-  return { sources: new Set(sources), field: 'access_token', custom };
+  return { sources: new Set(sources), custom };
+}
+
+/** Extraction is synchronous unless the app's `extractToken` returns a promise: these tests rely on it. */
+function extractToken(request: RequestLike, cfg: ExtractionConfig): Extraction {
+  const result = extractMaybeAsync(request, cfg);
+  if (result instanceof Promise) throw new Error('extraction unexpectedly returned a promise');
+  return result;
 }
 
 function req(parts: { headers?: Array<[string, string]>; url?: string; query?: unknown; body?: unknown }): RequestLike {
@@ -145,13 +153,31 @@ describe('extractToken', () => {
     expect(r).toMatchObject({ kind: 'token', token: TOKEN, origin: 'authorization' });
   });
 
-  test('the field name is configurable', () => {
-    const r = extractToken(req({ body: { lwa: TOKEN, access_token: OTHER } }), {
-      sources: new Set(['body']),
-      field: 'lwa',
-      custom: undefined,
+  test('the field is always access_token (RFC 6750 §2.2, §2.3): another name is not read', () => {
+    const body = extractToken(req({ body: { lwa: TOKEN, access_token: OTHER } }), config(['body']));
+    expect(body).toMatchObject({ kind: 'token', token: OTHER, origin: 'body' });
+    expect(extractToken(req({ body: { lwa: TOKEN } }), config(['body'])).kind).toBe('none');
+    expect(extractToken(req({ query: { lwa: TOKEN } }), config(['query'])).kind).toBe('none');
+    expect(extractToken({ url: `/x?lwa=${encodeURIComponent(TOKEN)}` }, config(['query'])).kind).toBe('none');
+  });
+
+  test('an extractToken that returns a promise resolves to the same checks', async () => {
+    await expect(
+      extractMaybeAsync(
+        req({}),
+        config([], () => Promise.resolve(TOKEN)),
+      ),
+    ).resolves.toEqual({
+      kind: 'token',
+      token: TOKEN,
+      origin: 'custom',
     });
-    expect(r).toMatchObject({ kind: 'token', token: TOKEN });
+    await expect(
+      extractMaybeAsync(
+        req({ headers: [['x-amz-access-token', TOKEN]] }),
+        config(ALL_TOKEN_SOURCES, async () => OTHER),
+      ),
+    ).resolves.toMatchObject({ kind: 'refusal', refusal: { reason: 'multiple_tokens' } });
   });
 
   test('extractToken reads a token from anywhere (an Alexa request)', () => {
