@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Consumer smoke test: the package as npm would publish it, installed into fresh projects.
 //
-//   1. builds, then `npm pack`s; the tarball must hold only dist/, README, LICENSE, CHANGELOG;
+//   1. builds, then `npm pack`s; the tarball must hold only dist/, docs/*.md, README, LICENSE,
+//      CHANGELOG, SECURITY;
 //   2. a JavaScript project installs the tarball and runs a CommonJS and an ES module script;
 //   3. a TypeScript project ("type": "module") installs it, type-checks and compiles the same app
 //      under `moduleResolution` node16 (an .ts ES module and a .cts CommonJS file) and bundler,
@@ -80,14 +81,21 @@ function main() {
       }),
     );
     const shipped = packed.files.map((f) => f.path);
+    // The docs ship too: npm shows the README, whose links into docs/ must also work offline.
     const stray = shipped.filter(
-      (p) => !p.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md'].includes(p),
+      (p) =>
+        !p.startsWith('dist/') &&
+        !/^docs\/[\w-]+\.md$/.test(p) &&
+        !['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'SECURITY.md'].includes(p),
     );
     const missing = [
       'package.json',
       'README.md',
       'LICENSE',
       'CHANGELOG.md',
+      'SECURITY.md',
+      'docs/design.md',
+      'docs/testing.md',
       'dist/cjs/cjs-entry.js',
       'dist/esm/index.mjs',
       'dist/esm/testing/index.mjs',
