@@ -50,10 +50,11 @@ export abstract class LwaError extends Error {
   abstract readonly status: number;
   /**
    * The Amazon endpoint involved; `undefined` when the strategy did not call Amazon at all
-   * ({@link LwaOverloadedError}, {@link LwaCircuitOpenError}).
+   * (an {@link LwaUnavailableError} with `ERR_LWA_OVERLOADED` or `ERR_LWA_CIRCUIT_OPEN`).
    */
   readonly endpoint: LwaEndpoint | undefined;
 
+  /** @internal Built by the library only. */
   protected constructor(message: string, endpoint: LwaEndpoint | undefined) {
     super(message);
     this.endpoint = endpoint;
@@ -90,6 +91,7 @@ export class LwaUpstreamError extends LwaError {
   /** Seconds Amazon asked us to wait (`Retry-After` on a 5xx), when it said. */
   readonly retryAfterSeconds: number | undefined;
 
+  /** @internal Built by the library only. */
   constructor(
     code: LwaUpstreamError['code'],
     endpoint: LwaEndpoint,
@@ -120,6 +122,7 @@ export class LwaTimeoutError extends LwaError {
   override readonly code = 'ERR_LWA_TIMEOUT';
   override readonly status = 504;
 
+  /** @internal Built by the library only. */
   constructor(endpoint: LwaEndpoint, timeoutMs: number) {
     super(`Login with Amazon ${endpoint}: no answer within ${timeoutMs} ms`, endpoint);
     this.name = 'LwaTimeoutError';

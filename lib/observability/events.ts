@@ -134,10 +134,15 @@ export interface CircuitEvent {
  * ```
  */
 export interface ChannelMessages {
+  /** One attempt at one of Amazon's two endpoints. */
   readonly upstream: UpstreamEvent;
+  /** How one authentication (or verification) ended. */
   readonly outcome: OutcomeEvent;
+  /** How the verification cache took part. */
   readonly cache: CacheEvent;
+  /** A change of the circuit breaker's state. */
   readonly circuit: CircuitEvent;
+  /** The context of one trace on `tracingChannel(CHANNELS.authenticate)`. */
   readonly authenticate: AuthenticateTraceContext;
 }
 

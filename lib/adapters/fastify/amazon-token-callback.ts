@@ -6,15 +6,21 @@ import { STATUS_CODES } from 'node:http';
  * `@fastify/passport` to load or type-check.
  */
 export interface FastifyPassportRequest {
+  /** Sets `request.user`. */
   logIn(user: unknown, options: { session: false }): Promise<void>;
+  /** What `verify` passed as `info`, with `tokenInfo`, after the app's transformers. */
   authInfo?: unknown;
+  /** `@fastify/passport`'s instance, for its auth-info transformers. */
   passport: { transformAuthInfo(info: unknown, request: FastifyPassportRequest): Promise<unknown> };
 }
 
 /** The parts of a Fastify reply this callback uses. */
 export interface FastifyReplyLike {
+  /** Sets the status. */
   code(statusCode: number): FastifyReplyLike;
+  /** Sets a header (`WWW-Authenticate`). */
   header(name: string, value: string): FastifyReplyLike;
+  /** Sends the answer. */
   send(payload?: string): FastifyReplyLike;
   /** Fastify's reply is thenable: it settles once the response has been sent. */
   then(onSent: () => void, onError: (err: Error) => void): void;
