@@ -19,9 +19,13 @@ import { callVerify, checkVerifyShape, type VerifyFunction, type VerifyFunctionW
 /** The actions Passport adds to a strategy for the length of one request. */
 interface PassportActions {
   name?: string;
+  /** Passport's: the request is authenticated as `user`. */
   success(user: unknown, info?: object): void;
+  /** Passport's: the request is refused, with this challenge and status. */
   fail(challenge?: string | number, status?: number): void;
+  /** Passport's: the authentication could not be decided (an outage, the app's own error). */
   error(err: unknown): void;
+  /** Passport's: this strategy lets the request through unauthenticated (`optional`). */
   pass(): void;
 }
 
@@ -82,7 +86,9 @@ export class Strategy<TUser = unknown, TRequest = IncomingMessage> extends Passp
   private readonly verifyFn: (...args: never[]) => unknown;
   private readonly passReqToCallback: boolean;
 
+  /** Options are checked now (a bad one is a `TypeError` naming it); `verify` is `(accessToken, profile, done?)`. */
   constructor(options: StrategyOptions<TRequest>, verify: VerifyFunction<TUser>);
+  /** With `passReqToCallback: true`, `verify` is `(req, accessToken, profile, done?)`. */
   constructor(options: StrategyOptionsWithRequest<TRequest>, verify: VerifyFunctionWithRequest<TUser, TRequest>);
   constructor(
     options: StrategyOptions<TRequest> | StrategyOptionsWithRequest<TRequest>,
@@ -105,7 +111,9 @@ export class Strategy<TUser = unknown, TRequest = IncomingMessage> extends Passp
       throw new TypeError('passport-lwa-token: option `passReqToCallback` must be a boolean');
     }
     this.name = 'amazon-token';
-    this.verifier = new LwaVerifier<TRequest>(options === null ? (null as never) : verifierOptions);
+    // Anything but an object goes through as given, so that LwaVerifier names `options` itself.
+    const isObject = typeof options === 'object' && options !== null;
+    this.verifier = new LwaVerifier<TRequest>(isObject ? verifierOptions : options);
     checkVerifyShape(verify, passReqToCallback);
     this.verifyFn = verify;
     this.passReqToCallback = passReqToCallback;
