@@ -1,7 +1,15 @@
-/** `tokenInfoTransport`, and `http:` Amazon URLs only on loopback: the token never crosses a network in clear. */
+/**
+ * How the token reaches Amazon: `http:` Amazon URLs only on loopback (the token never crosses a
+ * network in clear), and to tokeninfo always in the `x-amz-access-token` header, never in a URL
+ * (HTTP clients publish every URL they request, and proxies log it): the `tokenInfoTransport`
+ * option that allowed the query form is gone.
+ */
+import diagnostics_channel from 'node:diagnostics_channel';
+import { LwaVerifier } from '../../lib';
 import { resolveOptions } from '../../lib/options';
+import { CLIENT_ID, expectNoSliceOf, useEmulator } from '../support/fixture';
 
-const clientID = 'amzn1.application-oa2-client.test';
+const clientID = CLIENT_ID;
 
 describe('tokenInfoURL / profileURL over http:', () => {
   test.each([
@@ -43,18 +51,74 @@ describe('tokenInfoURL / profileURL over http:', () => {
   });
 });
 
-describe('tokenInfoTransport', () => {
-  test("defaults to 'header'", () => {
-    expect(resolveOptions({ clientID }).tokenInfoTransport).toBe('header');
+describe('how the token travels to tokeninfo (the `tokenInfoTransport` option was removed)', () => {
+  test('the option is refused, saying the token always goes in the x-amz-access-token header', () => {
+    for (const value of ['header', 'query']) {
+      const attempt = () => resolveOptions({ clientID, tokenInfoTransport: value });
+      expect(attempt).toThrow(TypeError);
+      expect(attempt).toThrow('option `tokenInfoTransport` was removed');
+      expect(attempt).toThrow('`x-amz-access-token` header');
+    }
   });
 
-  test.each(['header', 'query'] as const)("'%s' is accepted", (transport) => {
-    expect(resolveOptions({ clientID, tokenInfoTransport: transport }).tokenInfoTransport).toBe(transport);
-  });
+  describe('on the wire', () => {
+    const lwa = useEmulator();
+    /** Every URL undici was asked for while a test ran (what HTTP tracing would record as `url.full`). */
+    const urls: string[] = [];
+    const onCreate = (message: unknown): void => {
+      const { request } = message as { request: { origin?: unknown; path?: unknown } };
+      urls.push(`${String(request.origin)}${String(request.path)}`);
+    };
+    let verifier: LwaVerifier;
+    beforeAll(() => {
+      diagnostics_channel.subscribe('undici:request:create', onCreate);
+      verifier = new LwaVerifier({
+        clientID: CLIENT_ID,
+        tokenInfoURL: lwa.emu.tokenInfoURL,
+        profileURL: lwa.emu.profileURL,
+        timeout: 2000,
+        cache: false,
+      });
+    });
+    afterAll(async () => {
+      diagnostics_channel.unsubscribe('undici:request:create', onCreate);
+      await verifier.close();
+    });
+    beforeEach(() => {
+      urls.length = 0;
+    });
 
-  test.each(['Header', 'body', 'url', true, 1])('%p is refused, naming the option', (value) => {
-    expect(() => resolveOptions({ clientID, tokenInfoTransport: value })).toThrow(
-      "option `tokenInfoTransport` must be 'header' or 'query'",
-    );
+    /** Tokeninfo got `token` in x-amz-access-token, every time, and no URL requested held a slice of it. */
+    function expectHeaderOnly(token: string, tokenInfoCalls: number): void {
+      const tokenInfo = lwa.emu.requests.filter((r) => r.endpoint === 'tokeninfo');
+      expect(tokenInfo).toHaveLength(tokenInfoCalls);
+      for (const r of tokenInfo) {
+        expect(r.tokenVia).toBe('x-amz-access-token');
+        expect(r.headers['x-amz-access-token'] === token).toBe(true);
+      }
+      // The listener heard every request made, so an empty list cannot pass for a clean one.
+      expect(urls).toHaveLength(lwa.emu.requests.length);
+      expect(urls.filter((url) => url.startsWith(lwa.emu.tokenInfoURL))).toHaveLength(tokenInfoCalls);
+      expectNoSliceOf(token, urls);
+    }
+
+    test('a verified token', async () => {
+      const token = lwa.mint();
+      await expect(verifier.verify(token)).resolves.toMatchObject({ ok: true });
+      expectHeaderOnly(token, 1);
+    });
+
+    test('a token Amazon refuses', async () => {
+      const token = `Atza|${'q'.repeat(400)}`;
+      await expect(verifier.verify(token)).resolves.toMatchObject({ ok: false, status: 401 });
+      expectHeaderOnly(token, 1);
+    });
+
+    test('the retry after a 5xx', async () => {
+      lwa.emu.fault('tokeninfo', { kind: 'status', status: 503 }, { times: 1 });
+      const token = lwa.mint();
+      await expect(verifier.verify(token)).resolves.toMatchObject({ ok: true });
+      expectHeaderOnly(token, 2);
+    });
   });
 });
