@@ -21,6 +21,7 @@ import { bearerChallenge, refusals, type Refusal, type RefusalReason } from './r
 import { acceptsNone, AudienceResolver } from './request/audience';
 import { extractToken, isThenable, type Extraction, type RequestLike, type TokenOrigin } from './request/extract';
 import { fromFetchRequest, isFetchRequest } from './request/fetch-request';
+import { checkTokenFormat } from './request/token-format';
 import { UNPARSED_BODY_WARNING_CODE, unparsedBodyType, unparsedBodyWarning } from './request/unparsed-body';
 import { alexaAccessToken } from './request/alexa';
 
@@ -74,7 +75,9 @@ export type Outcome =
       readonly profile: AmazonProfile;
       readonly tokenInfo: CheckedTokenInfo;
       readonly stale: boolean;
-    };
+    }
+  /** The verification of a found token failed (an outage, the app's function): `origin` says where it was. */
+  | { readonly kind: 'failed'; readonly error: unknown; readonly origin: TokenOrigin };
 
 // Set by the class's static block: how this package's adapters reach a verifier's private pipeline.
 let outcomeOf: (
@@ -113,7 +116,7 @@ export class LwaVerifier<TRequest = IncomingMessage> {
     outcomeOf = (verifier, request, context) => verifier.#fromRequest(request, context);
   }
 
-  /** @param options everything but `clientID` is optional; checked now (a bad one is a `TypeError` naming it). */
+  /** Checks the options now (a bad one is a `TypeError` naming it); only `clientID` is required. */
   constructor(options: LwaVerifierOptions<TRequest>) {
     this.#options = resolveOptions(options);
     const { circuitBreaker, cache, timeout, tokenInfoURL, profileURL, dispatcher } = this.#options;
@@ -135,7 +138,12 @@ export class LwaVerifier<TRequest = IncomingMessage> {
    * with what a `clientID`/`appID` function of yours threw.
    */
   verify(token: string, context?: VerifyContext<TRequest>): Promise<Verification> {
-    return this.#traced(() => this.#fromToken(token, undefined, context?.request));
+    return this.#traced(() => {
+      // The same form check a token found in a request gets: junk never costs a call to Amazon.
+      const refusal = typeof token === 'string' ? checkTokenFormat(token) : refusals.malformedRequest;
+      if (refusal) return { kind: 'refused', refusal };
+      return this.#fromToken(token, undefined, context?.request);
+    });
   }
 
   /**
@@ -146,6 +154,33 @@ export class LwaVerifier<TRequest = IncomingMessage> {
    */
   verifyRequest(request: TRequest, context?: Omit<VerifyContext<TRequest>, 'request'>): Promise<Verification> {
     return this.#traced(() => this.#fromRequest(request, { ...context, request }));
+  }
+
+  /**
+   * Signs a token out: from now until it expires, this verifier refuses it (401 `invalid_token`,
+   * reason `token_revoked`) without asking Amazon, even during an outage; so does every verifier
+   * sharing its `cache.store`, at once, or within `localTtl` (a tenth of `cache.ttl`) if it had the
+   * token in its local layer. Call it from your sign-out route: Amazon cannot revoke an access
+   * token, so until it expires Amazon itself would still accept it.
+   *
+   * Resolves once the revocation is in the store (a store that fails is a `store-error` event: it
+   * then holds in this process only). A malformed token can never be accepted: nothing to do. Held
+   * per process until each token's expiry, at most 100,000 at once: past that it rejects with a
+   * `RangeError` and the token is not revoked. Put the sign-out route behind authentication, so
+   * only tokens that passed can be revoked.
+   * @example
+   * ```ts
+   * // Behind the strategy: only a token that passed gets here (the bearer of `Authorization`).
+   * app.post('/sign-out', passport.authenticate('amazon-token', { session: false }), async (req, res) => {
+   *   await strategy.verifier.revoke(req.headers.authorization!.slice('Bearer '.length));
+   *   res.sendStatus(204);
+   * });
+   * ```
+   */
+  async revoke(token: string): Promise<void> {
+    if (typeof token !== 'string') throw new TypeError('revoke(token): the token must be a string');
+    if (checkTokenFormat(token) !== undefined) return;
+    await this.#cache.revoke(token);
   }
 
   /**
@@ -186,7 +221,9 @@ export class LwaVerifier<TRequest = IncomingMessage> {
         return NONE;
       }
       if (found.kind === 'refusal') return { kind: 'refused', refusal: found.refusal };
-      return this.#fromToken(found.token, found.origin, context?.request ?? request);
+      return failedWithOrigin(found.origin, () =>
+        this.#fromToken(found.token, found.origin, context?.request ?? request),
+      );
     };
     return isThenable(extraction) ? Promise.resolve(extraction).then(next) : next(extraction);
   }
@@ -232,8 +269,32 @@ export function challengeFor(refusal: Refusal): string {
   return bearerChallenge(REALM, refusal);
 }
 
+/**
+ * Runs the verification of a token found in a request, turning its failure into a `failed` outcome
+ * that keeps where the token was found: the error event then says it, as every other outcome does.
+ */
+function failedWithOrigin(origin: TokenOrigin, run: () => Outcome | Promise<Outcome>): Outcome | Promise<Outcome> {
+  const failed = (error: unknown): Outcome => ({ kind: 'failed', error, origin });
+  try {
+    const outcome = run();
+    return isThenable(outcome) ? Promise.resolve(outcome).catch(failed) : outcome;
+  } catch (err) {
+    return failed(err);
+  }
+}
+
+/** The error event of a failure: the library's code and status, or a 500 for the app's own error. */
+export function errorEvent(error: unknown, origin?: TokenOrigin): OutcomeEvent {
+  const event: OutcomeEvent =
+    error instanceof LwaError
+      ? { outcome: 'error', status: error.status, code: error.code }
+      : { outcome: 'error', status: 500 };
+  return origin ? { ...event, origin } : event;
+}
+
 /** What the outcome channel (and the trace) says of an outcome. */
 export function outcomeEvent(outcome: Outcome): OutcomeEvent {
+  if (outcome.kind === 'failed') return errorEvent(outcome.error, outcome.origin);
   if (outcome.kind === 'verified') {
     return outcome.origin
       ? { outcome: 'success', status: 200, origin: outcome.origin }
@@ -253,21 +314,19 @@ async function settle(
   try {
     outcome = await pending;
   } catch (err) {
-    reportOutcome(
-      err instanceof LwaError
-        ? { outcome: 'error', status: err.status, code: err.code }
-        : { outcome: 'error', status: 500 },
-      trace,
-      err,
-    );
+    reportOutcome(errorEvent(err), trace, err);
     throw err;
+  }
+  if (outcome.kind === 'failed') {
+    reportOutcome(outcomeEvent(outcome), trace, outcome.error);
+    throw outcome.error;
   }
   reportOutcome(outcomeEvent(outcome), trace);
   return toVerification(outcome);
 }
 
 /** The public form of an outcome: no token in it. */
-export function toVerification(outcome: Outcome): Verification {
+export function toVerification(outcome: Exclude<Outcome, { kind: 'failed' }>): Verification {
   if (outcome.kind === 'verified') {
     const tokenInfo = publicTokenInfo(outcome.tokenInfo, Date.now(), outcome.stale);
     return {
