@@ -1,21 +1,22 @@
 /**
- * Retries (docs/design.md, Failure behaviour): connection errors, 5xx and 429 only, at most
- * `retries` times, jittered backoff, `Retry-After` when it fits, all inside one deadline; the Amazon
- * client against the emulator. The clock, the jitter and the wait are injected: no test sleeps, none
- * depends on how long anything took. The `retries` option through the strategy, over HTTP:
- * test/http/talking-to-amazon.test.ts.
+ * Retries (docs/design.md, Failure behaviour): connection errors, 5xx and 429 only, one retry (the
+ * fixed `RETRIES`; the client's `retries` knob exists for these tests only), jittered backoff,
+ * `Retry-After` when it fits, all inside one deadline; the Amazon client against the emulator. The
+ * clock, the jitter and the wait are injected: no test sleeps, none depends on how long anything
+ * took. Retries through the strategy, over HTTP: test/http/talking-to-amazon.test.ts.
  */
 import { MockAgent, type Dispatcher } from 'undici';
-import { CHANNELS, LwaRateLimitError, LwaTimeoutError, LwaUpstreamError, type UpstreamEvent } from '../../../lib';
+import { CHANNELS, LwaTimeoutError, LwaUnavailableError, LwaUpstreamError, type ChannelMessages } from '../../../lib';
 import { AmazonClient, type AmazonAnswer } from '../../../lib/amazon/client';
-import type { LwaError } from '../../../lib/errors';
+import { RETRIES } from '../../../lib/defaults';
+import { rateLimited, type LwaError } from '../../../lib/errors';
 import { backoffMs, BACKOFF_CAP_MS, isRetryable, retryDelay, type RetryTiming } from '../../../lib/amazon/retry';
 import type { Fault } from '../../../lib/testing';
 import { recordEvents, useEmulator } from '../../support/fixture';
 
 const lwa = useEmulator();
 
-const events = recordEvents<UpstreamEvent>(CHANNELS.upstream);
+const events = recordEvents<ChannelMessages['upstream']>(CHANNELS.upstream);
 
 /**
  * A client whose waits are recorded and take no time: `sleep` advances a fake clock by what was
@@ -48,7 +49,8 @@ function harness(
     tokenInfoURL: options.tokenInfoURL ?? lwa.emu.tokenInfoURL,
     profileURL: options.profileURL ?? lwa.emu.profileURL,
     timeout: options.timeout ?? 5000,
-    retries: options.retries ?? 1,
+    // Unset: the library's own (RETRIES), as LwaVerifier builds the client.
+    retries: options.retries,
     dispatcher: options.dispatcher,
     timing,
   });
@@ -79,7 +81,8 @@ describe('the backoff', () => {
     expect(isRetryable(upstream('ERR_LWA_UPSTREAM_CONNECTION'))).toBe(true);
     expect(isRetryable(upstream('ERR_LWA_UPSTREAM_STATUS', 500))).toBe(true);
     expect(isRetryable(upstream('ERR_LWA_UPSTREAM_STATUS', 503))).toBe(true);
-    expect(isRetryable(new LwaRateLimitError('profile'))).toBe(true);
+    expect(isRetryable(rateLimited('profile'))).toBe(true);
+    expect(isRetryable(rateLimited('profile', 2))).toBe(true);
     expect(isRetryable(upstream('ERR_LWA_UPSTREAM_STATUS', 404))).toBe(false);
     expect(isRetryable(upstream('ERR_LWA_UPSTREAM_STATUS', 302))).toBe(false);
     expect(isRetryable(upstream('ERR_LWA_RESPONSE_JSON', 200))).toBe(false);
@@ -129,12 +132,15 @@ describe('what is retried, against the emulator', () => {
     ['500', { kind: 'status', status: 500 }, 'ERR_LWA_UPSTREAM_STATUS'],
     ['429', { kind: 'rate-limit' }, 'ERR_LWA_RATE_LIMITED'],
     ['a reset', { kind: 'reset' }, 'ERR_LWA_UPSTREAM_CONNECTION'],
-  ])('a lasting %s: tried 1 + retries times, then the last error', async (_name, fault, code) => {
+  ])('a lasting %s: tried 1 + retries times (2 by default), then the last error', async (_name, fault, code) => {
     lwa.emu.fault('tokeninfo', fault);
-    for (const retries of [0, 1, 3]) {
+    // undefined: the library's fixed one retry (RETRIES); the others through the client's test knob.
+    expect(RETRIES).toBe(1);
+    for (const given of [undefined, 0, 3]) {
+      const retries = given ?? RETRIES;
       lwa.emu.resetCalls();
       events.length = 0;
-      const { client, waits } = harness({ retries, random: 0 });
+      const { client, waits } = harness({ retries: given, random: 0 });
       const err = await failure(client.tokenInfo(lwa.mint()));
       expect(err.code).toBe(code);
       expect(lwa.emu.calls.tokeninfo).toBe(1 + retries);
@@ -200,7 +206,7 @@ describe('what is retried, against the emulator', () => {
     expect(waits).toEqual([]);
   });
 
-  test('a wait the deadline cuts short ends the call as a timeout', async () => {
+  test("a wait the deadline cuts short ends the call with the last attempt's error (a retry never turns a 502 into a 504)", async () => {
     // The wait never ends by itself: only the deadline's abort stops it.
     const sleep: RetryTiming['sleep'] = (_ms, signal) =>
       new Promise((_resolve, reject) =>
@@ -209,7 +215,8 @@ describe('what is retried, against the emulator', () => {
     const { client } = harness({ timeout: 150, random: 0, sleep });
     lwa.emu.fault('profile', { kind: 'status', status: 500 });
     const err = await failure(client.profile(lwa.mint()));
-    expect(err).toBeInstanceOf(LwaTimeoutError);
+    expect(err).toBeInstanceOf(LwaUpstreamError);
+    expect([err.code, (err as LwaUpstreamError).upstreamStatus]).toEqual(['ERR_LWA_UPSTREAM_STATUS', 500]);
     expect(lwa.emu.calls.profile).toBe(1);
   });
 });
@@ -234,8 +241,9 @@ describe('Retry-After', () => {
     const { client, waits } = harness({ timeout: 5000 });
     lwa.emu.fault('profile', { kind: 'rate-limit', retryAfter: 5 }); // 5000 ms + a last attempt > 5000 ms
     const err = await failure(client.profile(lwa.mint()));
-    expect(err).toBeInstanceOf(LwaRateLimitError);
-    expect((err as LwaRateLimitError).retryAfterSeconds).toBe(5);
+    expect(err).toBeInstanceOf(LwaUnavailableError);
+    expect(err.code).toBe('ERR_LWA_RATE_LIMITED');
+    expect((err as LwaUnavailableError).retryAfterSeconds).toBe(5);
     expect(err.status).toBe(503);
     expect(lwa.emu.calls.profile).toBe(1);
     expect(waits).toEqual([]);
