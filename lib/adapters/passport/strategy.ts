@@ -81,8 +81,10 @@ export class Strategy<TUser = unknown, TRequest = IncomingMessage> extends Passp
   /**
    * The verification core this strategy runs on: use it where Passport does not reach (a WebSocket
    * upgrade, say) to share this strategy's cache, single flight, circuit breaker and pool.
+   * Read-only at run time too: assigning it throws in strict mode.
    */
-  readonly verifier: LwaVerifier<TRequest>;
+  // `declare`: no class field is emitted, so the constructor's non-writable property is the only one.
+  declare readonly verifier: LwaVerifier<TRequest>;
   private readonly verifyFn: (...args: never[]) => unknown;
   private readonly passReqToCallback: boolean;
 
@@ -113,7 +115,14 @@ export class Strategy<TUser = unknown, TRequest = IncomingMessage> extends Passp
     this.name = 'amazon-token';
     // Anything but an object goes through as given, so that LwaVerifier names `options` itself.
     const isObject = typeof options === 'object' && options !== null;
-    this.verifier = new LwaVerifier<TRequest>(isObject ? verifierOptions : options);
+    // Non-writable and non-configurable: a verifier swapped in later would split the cache, single
+    // flight and circuit breaker between Passport's requests and the app's own calls.
+    Object.defineProperty(this, 'verifier', {
+      value: new LwaVerifier<TRequest>(isObject ? verifierOptions : options),
+      enumerable: true,
+      writable: false,
+      configurable: false,
+    });
     checkVerifyShape(verify, passReqToCallback);
     this.verifyFn = verify;
     this.passReqToCallback = passReqToCallback;
