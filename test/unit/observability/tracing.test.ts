@@ -7,8 +7,11 @@
 import diagnostics_channel from 'node:diagnostics_channel';
 import { CachedVerifier } from '../../../lib/cache/cached-verifier';
 import { CHANNELS } from '../../../lib/observability/events';
+import * as tracing from '../../../lib/observability/tracing';
 import {
+  traceAttempt,
   traceAuthentication,
+  traceCache,
   tracingAuthentications,
   type AuthenticateTraceContext,
 } from '../../../lib/observability/tracing';
@@ -47,8 +50,12 @@ describe('with a subscriber', () => {
   beforeEach(() => channel.subscribe(subscribers));
   afterEach(() => channel.unsubscribe(subscribers));
 
+  afterEach(() => jest.restoreAllMocks());
+
   test('an outcome decided before authenticate() returns: start, end, asyncStart, asyncEnd; known by end', async () => {
+    const traced = jest.spyOn(tracing, 'traceAuthentication');
     const { outcome } = await authenticateOnce(lwa.strategy(), { headers: {} });
+    expect(traced).toHaveBeenCalledTimes(1); // the spy sees the strategy's calls: the test with nobody subscribed relies on it
     expect(outcome.kind).toBe('fail');
     expect(order()).toEqual(['start', 'end', 'asyncStart', 'asyncEnd']);
     expect(published.every((p) => p.same)).toBe(true);
@@ -79,13 +86,20 @@ describe('with a subscriber', () => {
 
   test('an error: error just before asyncStart, with what Passport was given', async () => {
     lwa.emu.fault('both', { kind: 'status', status: 500 });
-    const { outcome } = await authenticateOnce(lwa.strategy({ retries: 0 }), {
+    const { outcome } = await authenticateOnce(lwa.strategy(), {
       headers: { authorization: `Bearer ${lwa.mint()}` },
     });
     expect(outcome.kind).toBe('error');
     expect(order()).toEqual(['start', 'end', 'error', 'asyncStart', 'asyncEnd']);
     const last = published[4].context;
-    expect(last).toMatchObject({ outcome: 'error', status: 502, code: 'ERR_LWA_UPSTREAM_STATUS', cache: 'miss' });
+    // A lasting 500: the first attempt and the one retry, each recorded in the trace.
+    expect(last).toMatchObject({
+      outcome: 'error',
+      status: 502,
+      code: 'ERR_LWA_UPSTREAM_STATUS',
+      cache: 'miss',
+      upstreamAttempts: 2,
+    });
     expect(last.error).toBe(outcome.kind === 'error' ? outcome.err : undefined);
   });
 
@@ -98,6 +112,29 @@ describe('with a subscriber', () => {
     ).toThrow(bug);
     expect(order()).toEqual(['start', 'end', 'error', 'asyncStart', 'asyncEnd']);
     expect(published[4].context).toEqual({ outcome: 'error', status: 500, upstreamAttempts: 0, error: bug });
+  });
+
+  test('the cache and the client record into the trace they run in, across awaits, with no parameter', async () => {
+    traceCache('miss'); // outside any trace: nothing to record into, nothing thrown
+    traceAttempt(3);
+    let finished!: Promise<void>;
+    traceAuthentication((trace) => {
+      finished = (async () => {
+        await Promise.resolve();
+        traceCache('hit');
+        traceAttempt(2);
+        await new Promise((resolve) => setImmediate(resolve));
+        traceAttempt(1); // the two calls run at once: the most attempts either made wins
+        trace.decide({ outcome: 'success', status: 200 });
+      })();
+    });
+    await finished;
+    expect(published.at(-1)?.context).toEqual({
+      outcome: 'success',
+      status: 200,
+      cache: 'hit',
+      upstreamAttempts: 2,
+    });
   });
 
   test('the first outcome wins', () => {
@@ -113,8 +150,11 @@ describe('with a subscriber', () => {
 describe('with nobody subscribed', () => {
   afterEach(() => jest.restoreAllMocks());
 
-  test('nothing is published, and the verifier is given no trace', async () => {
+  test('nothing is published, and no trace is made or entered', async () => {
     expect(tracingAuthentications()).toBe(false);
+    // The one place a trace is made and its AsyncLocalStorage entered: never reached, so the
+    // cache's and the client's records (traceCache, traceAttempt) find no trace and keep nothing.
+    const traced = jest.spyOn(tracing, 'traceAuthentication');
     // The sub-channels are Node's, shared by name: spying on them sees any publication.
     const spies = SUB_CHANNELS.map((name) => {
       const sub = diagnostics_channel.channel(`tracing:${CHANNELS.authenticate}:${name}`);
@@ -128,7 +168,7 @@ describe('with nobody subscribed', () => {
     }
     for (const spy of spies) expect(spy).not.toHaveBeenCalled();
     expect(verify).toHaveBeenCalledTimes(2);
-    for (const call of verify.mock.calls) expect(call[2]).toBeUndefined();
+    expect(traced).not.toHaveBeenCalled();
     expect(published).toEqual([]);
   });
 });
