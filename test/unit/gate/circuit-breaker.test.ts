@@ -1,8 +1,10 @@
 /** The circuit breaker's state machine, on a clock the test moves. */
 import diagnostics_channel from 'node:diagnostics_channel';
 import { CircuitBreaker } from '../../../lib/gate/circuit-breaker';
-import { LwaCircuitOpenError } from '../../../lib/errors';
-import { CHANNELS, type CircuitEvent } from '../../../lib/observability/events';
+import { LwaUnavailableError } from '../../../lib/errors';
+import { CHANNELS, type ChannelMessages } from '../../../lib/observability/events';
+
+type CircuitEvent = ChannelMessages['circuit'];
 
 let now = 1_000_000;
 const settings = { threshold: 3, cooldown: 10_000 };
@@ -31,8 +33,8 @@ test('threshold outages in a row open it; the refusal says how long until the pr
   } catch (err) {
     thrown = err;
   }
-  expect(thrown).toBeInstanceOf(LwaCircuitOpenError);
-  expect((thrown as LwaCircuitOpenError).retryAfterSeconds).toBe(8);
+  expect(thrown).toBeInstanceOf(LwaUnavailableError);
+  expect(thrown).toMatchObject({ code: 'ERR_LWA_CIRCUIT_OPEN', status: 503, retryAfterSeconds: 8 });
   expect(events).toEqual([{ state: 'open', previous: 'closed', code: 'ERR_LWA_TIMEOUT' }]);
 });
 
@@ -51,7 +53,15 @@ test('one probe after the cooldown; its turn is given back if it ends in neither
   now += settings.cooldown;
   const probe = breaker.admit();
   expect(probe.probe).toBe(true);
-  expect(() => breaker.admit()).toThrow(LwaCircuitOpenError);
+  // Another call while the probe is in flight: refused at once, with no wait to promise.
+  let during: unknown;
+  try {
+    breaker.admit();
+  } catch (err) {
+    during = err;
+  }
+  expect(during).toBeInstanceOf(LwaUnavailableError);
+  expect(during).toMatchObject({ code: 'ERR_LWA_CIRCUIT_OPEN', retryAfterSeconds: undefined });
   breaker.released(probe);
   const next = breaker.admit();
   expect(next.probe).toBe(true);
