@@ -10,6 +10,13 @@ export const TOKENINFO_PATH = '/auth/o2/tokeninfo';
 export const PROFILE_PATH = '/user/profile';
 
 /**
+ * Amazon: `https://www.amazon.com/ap/user/profile`, the older profile endpoint that older clients
+ * (python-social-auth, django-allauth) still call: it answers the older shape,
+ * `{ "Request-Id", "Profile": { CustomerId, Name, PrimaryEmail, PostalCode } }`.
+ */
+export const LEGACY_PROFILE_PATH = '/ap/user/profile';
+
+/**
  * The paths of the sign-in flow, which exist only when the emulator has customers. The browser SDK
  * stand-in (browser-sdk.js, plain JavaScript) spells out `authorize`, `handoff` and `token` itself.
  */
@@ -35,3 +42,12 @@ export const SITE_PATHS = Object.freeze({
  * profile answers say plain `application/json`).
  */
 export const AMAZON_JSON_TYPE = 'application/json;charset=UTF-8';
+
+/**
+ * What Amazon's error answers say about caching: never keep them. Sent with every error answer of
+ * the two endpoints (and with a fault's 4xx/5xx, which stand for Amazon's own).
+ */
+export const ERROR_CACHE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'Cache-Control': 'no-cache, no-store, must-revalidate',
+  Pragma: 'no-cache',
+});

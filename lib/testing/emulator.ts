@@ -7,7 +7,15 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { AMAZON_JSON_TYPE, PROFILE_PATH, SIGN_IN_PATHS, SITE_PATHS, TOKENINFO_PATH } from './constants';
+import {
+  AMAZON_JSON_TYPE,
+  ERROR_CACHE_HEADERS,
+  LEGACY_PROFILE_PATH,
+  PROFILE_PATH,
+  SIGN_IN_PATHS,
+  SITE_PATHS,
+  TOKENINFO_PATH,
+} from './constants';
 import { resolveCustomers, type EmulatorCustomer, type SignInCustomer } from './customers';
 import {
   FaultSchedule,
@@ -117,6 +125,13 @@ const MESSAGES = {
   invalid_token: 'The access token provided is expired, revoked, malformed, or invalid for other reasons.',
   insufficient_scope: 'The access token provided does not have access to the required scope.',
 } as const;
+
+/**
+ * tokeninfo's answer to a token it does not accept, byte for byte (key order included, and no
+ * `request_id`), as the Amazon Pay SDK for Java's tests record it (docs/design.md, Amazon's API).
+ */
+const TOKENINFO_INVALID_TOKEN_BODY =
+  '{"error_description":"The request has an invalid parameter : access_token","error":"invalid_token"}';
 
 interface FoundToken {
   readonly via: TokenVia | null;
@@ -231,6 +246,15 @@ export class LwaEmulator {
   /** `${url}/user/profile`: pass as the strategy's `profileURL`. */
   get profileURL(): string {
     return this.baseURL + PROFILE_PATH;
+  }
+
+  /**
+   * `${url}/ap/user/profile`: the older profile endpoint (on `www.amazon.com`), which answers the
+   * older shape `{ "Request-Id", "Profile": { CustomerId, Name, PrimaryEmail, PostalCode } }` for
+   * every token. Counted, recorded and faulted as `'profile'`.
+   */
+  get legacyProfileURL(): string {
+    return this.baseURL + LEGACY_PROFILE_PATH;
   }
 
   /** `${url}/ap/oa`: the sign-in page (with the `customers` option). */
@@ -386,7 +410,8 @@ export class LwaEmulator {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
     const { path, query } = splitTarget(req.url ?? '');
-    const endpoint = path === TOKENINFO_PATH ? 'tokeninfo' : path === PROFILE_PATH ? 'profile' : undefined;
+    const legacy = path === LEGACY_PROFILE_PATH;
+    const endpoint = path === TOKENINFO_PATH ? 'tokeninfo' : path === PROFILE_PATH || legacy ? 'profile' : undefined;
     const found = endpoint === undefined ? NO_TOKEN : findToken(endpoint, req.headers, query);
     this.record({
       endpoint: endpoint ?? 'other',
@@ -409,8 +434,11 @@ export class LwaEmulator {
 
     const normal =
       req.method === 'GET'
-        ? this.answer(endpoint, found, requestId)
-        : { ...errorReply(405, 'method_not_allowed', 'Only GET is supported.', requestId), headers: { Allow: 'GET' } };
+        ? this.answer(endpoint, found, requestId, legacy)
+        : {
+            ...errorReply(405, 'method_not_allowed', 'Only GET is supported.', requestId),
+            headers: { ...ERROR_CACHE_HEADERS, Allow: 'GET' },
+          };
     const delivery = deliveryFor(fault, normal);
     if (delivery.action === 'trickle') await this.trickle(res, requestId, delivery.reply, delivery.intervalMs);
     else deliver(req, res, requestId, delivery);
@@ -428,11 +456,21 @@ export class LwaEmulator {
     res.end();
   }
 
-  private answer(endpoint: Endpoint, found: FoundToken, requestId: string): Reply {
+  private answer(endpoint: Endpoint, found: FoundToken, requestId: string, legacy: boolean): Reply {
     if (found.ambiguous || found.token === undefined)
       return errorReply(400, 'invalid_request', MESSAGES.invalid_request, requestId);
     const active = this.store.active(found.token);
-    if (active === undefined) return errorReply(400, 'invalid_token', MESSAGES.invalid_token, requestId);
+    if (active === undefined) {
+      if (endpoint === 'tokeninfo') {
+        return {
+          status: 400,
+          contentType: AMAZON_JSON_TYPE,
+          body: TOKENINFO_INVALID_TOKEN_BODY,
+          headers: ERROR_CACHE_HEADERS,
+        };
+      }
+      return errorReply(400, 'invalid_token', MESSAGES.invalid_token, requestId);
+    }
     const { record } = active;
     if (endpoint === 'tokeninfo') {
       return jsonReply({
@@ -444,7 +482,7 @@ export class LwaEmulator {
         iat: Math.floor(record.issuedAt / 1000),
       });
     }
-    const profile = profileFields(record);
+    const profile = profileFields(record, legacy, requestId);
     if (profile === undefined) return errorReply(401, 'insufficient_scope', MESSAGES.insufficient_scope, requestId);
     return jsonReply(profile);
   }
@@ -517,15 +555,25 @@ function findToken(endpoint: Endpoint, headers: IncomingHttpHeaders, query: stri
   return { via: first.via, token: first.token, ambiguous: ambiguous || found.length > 1 };
 }
 
-/** The fields the token's scopes grant, in Amazon's current or older shape; `undefined` if none. */
-function profileFields(record: TokenRecord): Record<string, unknown> | undefined {
+/**
+ * The fields the token's scopes grant, in Amazon's current or older shape (the older one on the
+ * older path, or for a token minted with `legacyProfileShape`); `undefined` if none. The older
+ * shape as served by the older path carries the request's id in the body as `Request-Id`, as
+ * python-social-auth's fixture of `www.amazon.com/ap/user/profile` shows.
+ */
+function profileFields(
+  record: TokenRecord,
+  legacyPath: boolean,
+  requestId: string,
+): Record<string, unknown> | undefined {
   const has = (scope: Scope): boolean => record.scopes.includes(scope);
   if (!has('profile') && !has('profile:user_id') && !has('postal_code')) return undefined;
   const name = has('profile') ? record.name : undefined;
   const email = has('profile') ? record.email : undefined;
   const postalCode = has('postal_code') ? record.postalCode : undefined;
-  if (record.legacyProfileShape) {
-    return { Profile: { CustomerId: record.userID, Name: name, PrimaryEmail: email, PostalCode: postalCode } };
+  if (legacyPath || record.legacyProfileShape) {
+    const profile = { CustomerId: record.userID, Name: name, PrimaryEmail: email, PostalCode: postalCode };
+    return legacyPath ? { 'Request-Id': requestId, Profile: profile } : { Profile: profile };
   }
   // JSON.stringify leaves out the undefined ones, as Amazon leaves out fields outside the scopes.
   return { user_id: record.userID, name, email, postal_code: postalCode };
@@ -555,6 +603,7 @@ function errorReply(status: number, error: string, description: string, requestI
     status,
     contentType: AMAZON_JSON_TYPE,
     body: JSON.stringify({ error, error_description: description, request_id: requestId }),
+    headers: ERROR_CACHE_HEADERS,
   };
 }
 
@@ -563,6 +612,7 @@ function serverError(): Reply {
     status: 500,
     contentType: AMAZON_JSON_TYPE,
     body: JSON.stringify({ error: 'ServerError', error_description: 'The server encountered a runtime error.' }),
+    headers: ERROR_CACHE_HEADERS,
   };
 }
 

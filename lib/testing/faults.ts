@@ -1,5 +1,5 @@
 import { STATUS_CODES, validateHeaderValue } from 'node:http';
-import { AMAZON_JSON_TYPE } from './constants';
+import { AMAZON_JSON_TYPE, ERROR_CACHE_HEADERS } from './constants';
 
 /**
  * One of the two Login with Amazon endpoints the emulator serves.
@@ -168,6 +168,7 @@ export function deliveryFor(fault: Fault | undefined, normal: Reply): Delivery {
           status: fault.status,
           contentType: fault.contentType ?? AMAZON_JSON_TYPE,
           body: fault.body ?? defaultErrorBody(fault.status),
+          ...(fault.status >= 400 ? { headers: ERROR_CACHE_HEADERS } : {}),
         },
       };
     case 'rate-limit':
@@ -176,8 +177,13 @@ export function deliveryFor(fault: Fault | undefined, normal: Reply): Delivery {
         reply: {
           status: 429,
           contentType: AMAZON_JSON_TYPE,
+          // Made up: Amazon documents no 429 body for these endpoints, and none of the sources the
+          // emulator follows (docs/design.md, Amazon's API) shows one. Only the status counts.
           body: JSON.stringify({ error: 'TooManyRequests', error_description: 'Rate exceeded.' }),
-          ...(fault.retryAfter === undefined ? {} : { headers: { 'Retry-After': String(fault.retryAfter) } }),
+          headers: {
+            ...ERROR_CACHE_HEADERS,
+            ...(fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) }),
+          },
         },
       };
     case 'malformed-json':
@@ -217,7 +223,12 @@ export function deliveryFor(fault: Fault | undefined, normal: Reply): Delivery {
       const reply =
         fault.status === undefined
           ? normal
-          : { status: fault.status, contentType: AMAZON_JSON_TYPE, body: defaultErrorBody(fault.status) };
+          : {
+              status: fault.status,
+              contentType: AMAZON_JSON_TYPE,
+              body: defaultErrorBody(fault.status),
+              ...(fault.status >= 400 ? { headers: ERROR_CACHE_HEADERS } : {}),
+            };
       return { action: 'trickle', reply, intervalMs: fault.intervalMs ?? DEFAULT_TRICKLE_INTERVAL_MS };
     }
   }
