@@ -6,7 +6,7 @@
 import diagnostics_channel from 'node:diagnostics_channel';
 import request from 'supertest';
 import { Agent, request as undiciRequest } from 'undici';
-import { CHANNELS, type UpstreamEvent } from '../../lib';
+import { CHANNELS, type ChannelMessages } from '../../lib';
 import type { LwaEmulator } from '../../lib/testing';
 import { CLIENT_ID, useEmulator } from '../support/fixture';
 
@@ -18,8 +18,8 @@ beforeAll(() => {
 
 const bearer = () => ({ Authorization: `Bearer ${emu.mintToken({ clientID: CLIENT_ID })}` });
 
-const upstream: UpstreamEvent[] = [];
-const onUpstream = (e: unknown): void => void upstream.push(e as UpstreamEvent);
+const upstream: ChannelMessages['upstream'][] = [];
+const onUpstream = (e: unknown): void => void upstream.push(e as ChannelMessages['upstream']);
 beforeAll(() => diagnostics_channel.subscribe(CHANNELS.upstream, onUpstream));
 afterAll(() => diagnostics_channel.unsubscribe(CHANNELS.upstream, onUpstream));
 beforeEach(() => {
@@ -30,7 +30,8 @@ describe('waiting for a connection counts against `timeout`', () => {
   test('a pool whose only connection never frees up: a 504 at the deadline, not an answer never given', async () => {
     // One connection per origin, held by a request of the test's own that Amazon never answers.
     const pool = new Agent({ connections: 1 });
-    const { app, strategy } = lwa.app({ dispatcher: pool, timeout: 300, retries: 0, circuitBreaker: false });
+    // A hang ends in a timeout, which is never retried: one tokeninfo call is all there is.
+    const { app, strategy } = lwa.app({ dispatcher: pool, timeout: 300, circuitBreaker: false });
     emu.fault('tokeninfo', { kind: 'hang' }, { times: 1 });
     const blocked = emu.nextRequest((r) => r.endpoint === 'tokeninfo');
     const holder = undiciRequest(`${emu.tokenInfoURL}?access_token=x`, { dispatcher: pool }).catch(() => undefined);
@@ -81,15 +82,26 @@ describe('bodies the strategy does not need are cancelled, never drained without
 });
 
 describe('one deadline for the whole verification', () => {
-  test('retries stop when the deadline is near: a 503 on every call, the last attempt within `timeout`', async () => {
-    const { app, strategy } = lwa.app({ timeout: 400, retries: 10, circuitBreaker: false });
+  test('a 503 on every call: one retry at most, the last attempt within `timeout`', async () => {
+    const { app, strategy } = lwa.app({ timeout: 400, circuitBreaker: false });
     emu.fault('both', { kind: 'status', status: 503 });
     const res = await request(app).get('/api/me').set(bearer());
     expect([502, 504]).toContain(res.status);
-    // Backoff doubles from 50 ms and each retry must fit with room for an attempt: far fewer than 10.
-    const attempts = upstream.filter((e) => e.endpoint === 'tokeninfo').length;
-    expect(attempts).toBeGreaterThanOrEqual(1);
-    expect(attempts).toBeLessThan(5);
+    // The library retries once, and only if the backoff and a last attempt fit in what is left.
+    const attempts = upstream.filter((e) => e.endpoint === 'tokeninfo').map((e) => e.attempt);
+    expect(attempts.length).toBeGreaterThanOrEqual(1);
+    expect(attempts).toEqual([1, 2].slice(0, attempts.length));
+    await strategy.close();
+  });
+
+  test('a retry that would not fit is not made: Amazon asks for 2 s, 400 ms are left, the 503 comes at once', async () => {
+    const { app, strategy } = lwa.app({ timeout: 400, circuitBreaker: false });
+    emu.fault('tokeninfo', { kind: 'rate-limit', retryAfter: 2 });
+    const res = await request(app).get('/api/me').set(bearer());
+    // Not a 504: the strategy did not wait past the deadline for a retry it could not make.
+    expect([res.status, res.body.code]).toEqual([503, 'ERR_LWA_RATE_LIMITED']);
+    expect(emu.calls.tokeninfo).toBe(1);
+    expect(upstream.filter((e) => e.endpoint === 'tokeninfo').map((e) => e.attempt)).toEqual([1]);
     await strategy.close();
   });
 });

@@ -4,16 +4,16 @@
  * test/unit/retry.test.ts.
  */
 import request from 'supertest';
-import { CHANNELS, type OutcomeEvent } from '../../lib';
+import { CHANNELS, type ChannelMessages } from '../../lib';
 import { OTHER_CLIENT_ID, recordEvents, useEmulator, getMe } from '../support/fixture';
 
 const lwa = useEmulator();
 
 describe('outcome events (passport-lwa-token:outcome)', () => {
-  const events = recordEvents<OutcomeEvent>(CHANNELS.outcome);
+  const events = recordEvents<ChannelMessages['outcome']>(CHANNELS.outcome);
 
   test('one event per authentication: success, each kind of refusal, and an outage', async () => {
-    const { app, strategy } = lwa.app({ retries: 0 });
+    const { app, strategy } = lwa.app();
     await request(app).get('/api/me').query({ access_token: lwa.mint() });
     await request(app).get('/api/me');
     await getMe(app, lwa.emu.mintToken({ clientID: OTHER_CLIENT_ID }));

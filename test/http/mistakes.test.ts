@@ -12,7 +12,7 @@ import {
   CHANNELS,
   Strategy,
   type AmazonProfile,
-  type OutcomeEvent,
+  type ChannelMessages,
   type StrategyOptions,
   type VerifyFunction,
 } from '../../lib';
@@ -185,8 +185,8 @@ describe('a verify that neither returns a promise nor calls done', () => {
 });
 
 describe('a refresh token sent as the access token', () => {
-  const outcomes: OutcomeEvent[] = [];
-  const onOutcome = (message: unknown) => outcomes.push(message as OutcomeEvent);
+  const outcomes: ChannelMessages['outcome'][] = [];
+  const onOutcome = (message: unknown) => outcomes.push(message as ChannelMessages['outcome']);
   beforeAll(() => diagnostics_channel.subscribe(CHANNELS.outcome, onOutcome));
   afterAll(() => diagnostics_channel.unsubscribe(CHANNELS.outcome, onOutcome));
   beforeEach(() => {

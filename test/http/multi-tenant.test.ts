@@ -9,7 +9,7 @@
 import type { IncomingMessage } from 'node:http';
 import type express from 'express';
 import request from 'supertest';
-import { CHANNELS, Strategy, type OutcomeEvent } from '../../lib';
+import { CHANNELS, Strategy, type ChannelMessages } from '../../lib';
 import {
   bearer,
   CLIENT_ID,
@@ -24,7 +24,7 @@ import {
 } from '../support/fixture';
 
 const lwa = useEmulator();
-const outcomes = recordEvents<OutcomeEvent>(CHANNELS.outcome);
+const outcomes = recordEvents<ChannelMessages['outcome']>(CHANNELS.outcome);
 const calls = () => ({ ...lwa.emu.calls });
 const NO_CALLS = { tokeninfo: 0, profile: 0 };
 
@@ -50,7 +50,7 @@ describe('tenants apart, by the x-tenant header', () => {
     const token = lwa.mint();
     const onA = await asTenant(app, 'a', token);
     expect(onA.status).toBe(200);
-    expect((onA.body as MeBody).authInfo.tokenInfo.audience).toBe(CLIENT_ID);
+    expect((onA.body as MeBody).authInfo.tokenInfo.clientID).toBe(CLIENT_ID);
     expect(calls()).toEqual({ tokeninfo: 1, profile: 1 });
 
     lwa.emu.resetCalls();

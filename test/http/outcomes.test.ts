@@ -4,7 +4,7 @@
  * endpoint, with its status and error code: test/security/fault-matrix.test.ts.
  */
 import request from 'supertest';
-import { LwaRateLimitError, LwaTimeoutError, LwaUpstreamError } from '../../lib';
+import { LwaError, LwaTimeoutError, LwaUnavailableError, LwaUpstreamError } from '../../lib';
 import {
   authenticateOnce,
   bearer,
@@ -198,8 +198,9 @@ describe('outcomes (docs/design.md, Outcomes)', () => {
     }
     lwa.emu.clearFaults();
     expect(errors[0]).toBeInstanceOf(LwaUpstreamError);
-    expect(errors[1]).toBeInstanceOf(LwaRateLimitError);
+    expect(errors[1]).toBeInstanceOf(LwaUnavailableError);
     expect(errors[2]).toBeInstanceOf(LwaTimeoutError);
+    for (const e of errors) expect(e).toBeInstanceOf(LwaError);
     expect(errors.map((e) => [(e as LwaUpstreamError).code, (e as LwaUpstreamError).status])).toEqual([
       ['ERR_LWA_UPSTREAM_STATUS', 502],
       ['ERR_LWA_RATE_LIMITED', 503],
@@ -239,9 +240,25 @@ describe('outcomes (docs/design.md, Outcomes)', () => {
     expect(record).toBeDefined();
   });
 
-  test('a custom realm is used in every challenge', async () => {
-    const { app: realmApp } = lwa.app({ realm: 'Example API' });
-    const res = await request(realmApp).get('/api/me');
-    expect(res.headers['www-authenticate']).toBe('Bearer realm="Example API"');
+  test('the realm is "Users" in every challenge: no token, 401, 400 and 403 alike', async () => {
+    const token = lwa.mint();
+    const challenges = await Promise.all([
+      request(app).get('/api/me'),
+      getMe(app, `Atza|${'q'.repeat(400)}`),
+      getMe(app, token).query({ access_token: token }),
+      getMe(app, lwa.mint({ scopes: [] })),
+    ]).then((all) => all.map((res) => [res.status, res.headers['www-authenticate']]));
+    expect(challenges).toEqual([
+      [401, 'Bearer realm="Users"'],
+      [401, expect.stringMatching(/^Bearer realm="Users", error="invalid_token", /)],
+      [400, expect.stringMatching(/^Bearer realm="Users", error="invalid_request", /)],
+      [403, expect.stringMatching(/^Bearer realm="Users", error="insufficient_scope", /)],
+    ]);
+  });
+
+  test('the removed `realm` option is refused with what replaced it, not ignored', () => {
+    expect(() => lwa.app({ realm: 'Example API' } as Parameters<typeof lwa.app>[0])).toThrow(
+      /option `realm` was removed: the challenge's realm is always "Users"/,
+    );
   });
 });

@@ -1,7 +1,7 @@
 /**
  * How the strategy talks to Amazon, seen from the emulator's side (docs/design.md, Talking to
  * Amazon): the requests' headers, the two calls at once, kept-alive connections, the caller's
- * `dispatcher`, the `region` hosts, and `retries` through the strategy (docs/design.md, Failure
+ * `dispatcher`, the `region` hosts, and the one retry through the strategy (docs/design.md, Failure
  * behaviour). Retry timing and what is retried: test/unit/retry.test.ts.
  */
 import request from 'supertest';
@@ -96,8 +96,8 @@ describe('talking to Amazon', () => {
   });
 });
 
-describe('retries, through the strategy (`retries`)', () => {
-  test('by default one retry: a passing 500 on tokeninfo is not seen by the client', async () => {
+describe('retries, through the strategy (one retry, when it fits in `timeout`)', () => {
+  test('one retry: a passing 500 on tokeninfo is not seen by the client', async () => {
     const { app, strategy } = lwa.app();
     lwa.emu.fault('tokeninfo', { kind: 'status', status: 500 }, { times: 1 });
     const res = await getMe(app, lwa.mint());
@@ -106,20 +106,26 @@ describe('retries, through the strategy (`retries`)', () => {
     await strategy.close();
   });
 
-  test('retries: 0 turns them off', async () => {
-    const { app, strategy } = lwa.app({ retries: 0 });
-    lwa.emu.fault('tokeninfo', { kind: 'status', status: 500 }, { times: 1 });
+  test('only one: a second 500 in a row is a 502, after exactly two calls', async () => {
+    const { app, strategy } = lwa.app();
+    lwa.emu.fault('tokeninfo', { kind: 'status', status: 500 }, { times: 2 });
     const res = await getMe(app, lwa.mint());
     expect([res.status, res.body.code]).toEqual([502, 'ERR_LWA_UPSTREAM_STATUS']);
-    expect(lwa.emu.calls).toEqual({ tokeninfo: 1, profile: 1 });
+    expect(lwa.emu.calls).toEqual({ tokeninfo: 2, profile: 1 });
     await strategy.close();
   });
 
-  test('retries: 2 outlasts two failures', async () => {
-    const { app, strategy } = lwa.app({ retries: 2 });
-    lwa.emu.fault('profile', { kind: 'reset' }, { times: 2 });
+  test('a reset connection is retried: one reset is outlasted, two are a 502', async () => {
+    const { app, strategy } = lwa.app({ circuitBreaker: false });
+    lwa.emu.fault('profile', { kind: 'reset' }, { times: 1 });
     expect((await getMe(app, lwa.mint())).status).toBe(200);
-    expect(lwa.emu.calls.profile).toBe(3);
+    expect(lwa.emu.calls.profile).toBe(2);
+
+    lwa.emu.resetCalls();
+    lwa.emu.fault('profile', { kind: 'reset' }, { times: 2 });
+    const res = await getMe(app, lwa.mint());
+    expect([res.status, res.body.code]).toEqual([502, 'ERR_LWA_UPSTREAM_CONNECTION']);
+    expect(lwa.emu.calls.profile).toBe(2);
     await strategy.close();
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Where the strategy looks for the token, over HTTP (docs/design.md, Token form): each of the four
- * places alone, two at once, `tokenSources`, `accessTokenField` and `extractToken`. Each rule on its
+ * places alone, two at once, `tokenSources`, the one field name and `extractToken`. Each rule on its
  * own, request by request: test/unit/extract.test.ts.
  */
 import type express from 'express';
@@ -50,11 +50,19 @@ describe('token sources', () => {
     expectRefused(res, 401);
   });
 
-  test('accessTokenField renames the body and query field', async () => {
-    const { app } = lwa.app({ accessTokenField: 'lwa_token' });
-    expect((await request(app).get('/api/me').query({ lwa_token: lwa.mint() })).status).toBe(200);
-    expect((await request(app).post('/api/me').send({ lwa_token: lwa.mint() })).status).toBe(200);
-    expect((await request(app).post('/api/me').send({ access_token: lwa.mint() })).status).toBe(401);
+  test('the body and query field is always access_token: a token under another name is not seen', async () => {
+    const { app } = lwa.app();
+    expectRefused(await request(app).get('/api/me').query({ lwa_token: lwa.mint() }), 401);
+    expectRefused(await request(app).post('/api/me').send({ lwa_token: lwa.mint() }), 401);
+    expect(lwa.emu.calls).toEqual({ tokeninfo: 0, profile: 0 });
+    expect((await request(app).get('/api/me').query({ access_token: lwa.mint() })).status).toBe(200);
+    expect((await request(app).post('/api/me').send({ access_token: lwa.mint() })).status).toBe(200);
+  });
+
+  test('the removed accessTokenField option is refused with what replaced it, not ignored', () => {
+    expect(() => lwa.app({ accessTokenField: 'lwa_token' } as Parameters<typeof lwa.app>[0])).toThrow(
+      /option `accessTokenField` was removed: the body and query field is always `access_token`/,
+    );
   });
 
   test('extractToken reads an Alexa skill request', async () => {

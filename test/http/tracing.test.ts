@@ -121,8 +121,8 @@ test('no token: fail 401 before any verification, so no cache result and no orig
   });
 });
 
-test('an outage: error, 502, the error code, and an error status', async () => {
-  const { app } = lwa.app({ retries: 0 });
+test('an outage: error, 502, the error code, and an error status, after the one retry', async () => {
+  const { app } = lwa.app();
   lwa.emu.fault('tokeninfo', { kind: 'status', status: 500 });
   await getMe(app, mint()).expect(502);
   expect(onlySpan()).toEqual({
@@ -132,7 +132,7 @@ test('an outage: error, 502, the error code, and an error status', async () => {
       'lwa.status': 502,
       'lwa.error_code': 'ERR_LWA_UPSTREAM_STATUS',
       'lwa.cache': 'miss',
-      'lwa.upstream_attempts': 1,
+      'lwa.upstream_attempts': 2,
       'lwa.token_origin': 'authorization',
     },
     status: { code: SpanStatusCode.ERROR, message: 'ERR_LWA_UPSTREAM_STATUS' },
@@ -147,7 +147,7 @@ test('a retry: two attempts', async () => {
 });
 
 test("a request that joins another's verification: shared, no attempt of its own", async () => {
-  const { app } = lwa.app({ retries: 0, timeout: 1000 });
+  const { app } = lwa.app({ timeout: 1000 });
   lwa.emu.fault('both', { kind: 'hang' });
   const token = mint();
   const asked = lwa.emu.nextRequest();
@@ -171,8 +171,8 @@ test("a request that joins another's verification: shared, no attempt of its own
   );
 });
 
-test('a verdict served stale during an outage: stale, with the attempt that failed', async () => {
-  const { app } = lwa.app({ cache: { ttl: 60_000 }, retries: 0, circuitBreaker: false });
+test('a verdict served stale during an outage: stale, with the attempts that failed (the first and its retry)', async () => {
+  const { app } = lwa.app({ cache: { ttl: 60_000 }, circuitBreaker: false });
   const token = mint();
   await getMe(app, token).expect(200);
   exporter.reset();
@@ -187,7 +187,7 @@ test('a verdict served stale during an outage: stale, with the attempt that fail
   expect(onlySpan().attributes).toMatchObject({
     'lwa.outcome': 'success',
     'lwa.cache': 'stale',
-    'lwa.upstream_attempts': 1,
+    'lwa.upstream_attempts': 2,
   });
 });
 

@@ -64,7 +64,7 @@ describe('verify forms', () => {
       expect(body.user.id).toMatch(/^amzn1\.account\./);
       if (form.includes('passReq')) expect(body.user.name).toBe('from-req');
       if (form.startsWith('callback')) expect(body.authInfo).toMatchObject(info);
-      expect(body.authInfo.tokenInfo.audience).toBe(CLIENT_ID);
+      expect(body.authInfo.tokenInfo.clientID).toBe(CLIENT_ID);
     },
   );
 

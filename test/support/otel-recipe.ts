@@ -4,7 +4,10 @@
 
 import diagnostics_channel from 'node:diagnostics_channel';
 import { context, SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
-import { CHANNELS, type AuthenticateTraceContext } from '../../lib';
+import { CHANNELS, type ChannelMessages } from '../../lib';
+
+/** The context of one authentication's trace: the same object on each of its events. */
+type AuthenticateTrace = ChannelMessages['authenticate'];
 
 /**
  * One `lwa.authenticate` span per authentication, a child of the span active when Passport called
@@ -12,16 +15,16 @@ import { CHANNELS, type AuthenticateTraceContext } from '../../lib';
  * that stops it.
  */
 export function traceLwaAuthentications(tracer: Tracer): () => void {
-  const channel = diagnostics_channel.tracingChannel<unknown, AuthenticateTraceContext>(CHANNELS.authenticate);
-  const spans = new WeakMap<AuthenticateTraceContext, Span>();
+  const channel = diagnostics_channel.tracingChannel<unknown, AuthenticateTrace>(CHANNELS.authenticate);
+  const spans = new WeakMap<AuthenticateTrace, Span>();
   const subscribers = {
-    start(trace: AuthenticateTraceContext) {
+    start(trace: AuthenticateTrace) {
       spans.set(trace, tracer.startSpan('lwa.authenticate', {}, context.active()));
     },
     end() {},
     asyncStart() {},
     error() {},
-    asyncEnd(trace: AuthenticateTraceContext) {
+    asyncEnd(trace: AuthenticateTrace) {
       const span = spans.get(trace);
       if (span === undefined) return;
       spans.delete(trace);

@@ -2,7 +2,6 @@ import type { IncomingMessage } from 'node:http';
 import * as passportStrategy from 'passport-strategy';
 import { publicTokenInfo, type TokenInfo } from '../../amazon/token-info';
 import { rejectUnknown } from '../../checks';
-import { LwaError } from '../../errors';
 import type { OutcomeEvent } from '../../observability/events';
 import {
   reportOutcome,
@@ -12,8 +11,8 @@ import {
 } from '../../observability/tracing';
 import { VERIFIER_OPTIONS, type StrategyOptions, type StrategyOptionsWithRequest } from '../../options';
 import { refusals, type Refusal } from '../../refusal';
-import { isThenable } from '../../request/extract';
-import { challengeFor, LwaVerifier, outcomeEvent, requestOutcome, type Outcome } from '../../verifier';
+import { isThenable, type TokenOrigin } from '../../request/extract';
+import { challengeFor, errorEvent, LwaVerifier, outcomeEvent, requestOutcome, type Outcome } from '../../verifier';
 import { callVerify, checkVerifyShape, type VerifyFunction, type VerifyFunctionWithRequest } from './verify-callback';
 
 /** The actions Passport adds to a strategy for the length of one request. */
@@ -171,14 +170,19 @@ export class Strategy<TUser = unknown, TRequest = IncomingMessage> extends Passp
   /** A refusal known without waiting (no token, a malformed one): answered synchronously. */
   private decideAtOnce(outcome: Outcome): Action | undefined {
     if (outcome.kind === 'verified') return undefined;
+    if (outcome.kind === 'failed') return errorAction(outcome.error, outcome.origin);
     return failAction(outcome);
   }
 
   private async decide(req: TRequest, outcome: Outcome): Promise<Action> {
+    if (outcome.kind === 'failed') return errorAction(outcome.error, outcome.origin);
     if (outcome.kind !== 'verified') return failAction(outcome);
     const { token, profile, origin } = outcome;
     const args = this.passReqToCallback ? [req, token, profile] : [token, profile];
-    const { user, info } = await callVerify<TUser>(this.verifyFn, args);
+    // `verify` failing is the app's error; its event still says where the token was.
+    const answer = await callVerify<TUser>(this.verifyFn, args).catch((err: unknown) => errorAction(err, origin));
+    if ('call' in answer) return answer;
+    const { user, info } = answer;
     const ended = { ...(origin ? { origin } : {}) };
     if (!user) {
       return {
@@ -208,17 +212,13 @@ export class Strategy<TUser = unknown, TRequest = IncomingMessage> extends Passp
   }
 }
 
-function failAction(outcome: Exclude<Outcome, { kind: 'verified' }>): Action {
+function failAction(outcome: Extract<Outcome, { kind: 'none' | 'refused' }>): Action {
   const refusal = outcome.kind === 'none' ? refusals.noToken : outcome.refusal;
   return { call: 'fail', refusal, event: outcomeEvent(outcome) };
 }
 
-function errorAction(err: unknown): Action {
-  const event: OutcomeEvent =
-    err instanceof LwaError
-      ? { outcome: 'error', status: err.status, code: err.code }
-      : { outcome: 'error', status: 500 };
-  return { call: 'error', error: err, event };
+function errorAction(err: unknown, origin?: TokenOrigin): Action {
+  return { call: 'error', error: err, event: errorEvent(err, origin) };
 }
 
 function responseOf(req: unknown): ResponseLike | undefined {
