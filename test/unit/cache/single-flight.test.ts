@@ -4,10 +4,11 @@
  * SingleFlight itself, then the cached verifier around a stand-in for Amazon that answers when the
  * test says, so the concurrency is exact rather than timed.
  */
-import { CachedVerifier, type ResolvedCacheOptions } from '../../../lib/cache/cached-verifier';
+import type { CacheSettings } from '../../../lib/cache/cache-options';
+import { CachedVerifier } from '../../../lib/cache/cached-verifier';
 import { SingleFlight } from '../../../lib/cache/single-flight';
 import { LwaTimeoutError } from '../../../lib/errors';
-import { CHANNELS, type CacheEvent } from '../../../lib/observability/events';
+import { CHANNELS, type ChannelMessages } from '../../../lib/observability/events';
 import { resolveOptions } from '../../../lib/options';
 import { refusals } from '../../../lib/refusal';
 import type { Audience, TokenVerifier, Verdict } from '../../../lib/amazon/amazon-verifier';
@@ -34,7 +35,7 @@ const TOKEN = `Atza|${'a'.repeat(400)}`;
 const audience: Audience = { clientIDs: new Set(['c']), appIDs: undefined, tag: 'tag-c' };
 const defaults = resolveOptions({ clientID: 'c' }).cache;
 
-const events = recordEvents<CacheEvent>(CHANNELS.cache);
+const events = recordEvents<ChannelMessages['cache']>(CHANNELS.cache);
 
 describe('SingleFlight', () => {
   test('a caller with the same key joins the work in flight; another key starts its own', async () => {
@@ -76,7 +77,7 @@ describe('SingleFlight', () => {
   });
 });
 
-describe.each<[string, ResolvedCacheOptions]>([
+describe.each<[string, CacheSettings]>([
   ['with the cache', defaults],
   ['with cache: false', false],
 ])('single flight in the cached verifier, %s', (_name, cache) => {
