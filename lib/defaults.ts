@@ -63,6 +63,29 @@ export const REFUSAL_CACHE_MAX = 1000;
 /** After a store failure, how long to leave the store alone before trying it again. */
 export const STORE_RETRY_AFTER_MS = 5000;
 
+/** The longest an LWA access token lives: a revocation whose token's expiry is unknown is kept this long. */
+export const MAX_TOKEN_LIFE_MS = 3_600_000;
+
+/**
+ * Revocations one verifier holds (`revoke(token)`), each until its token expires: about 15 MB at
+ * most. Kept apart from every LRU, so no flood of tokens can push one out; once full (of tokens
+ * that have not expired yet), `revoke` rejects instead of dropping one.
+ */
+export const MAX_REVOCATIONS = 100_000;
+
+/**
+ * With a store, a verification's lease (the one process asking Amazon while the others wait for
+ * its verdict) lasts `timeout / LEASE_FRACTION`: a waiter whose leader died still has the other
+ * half of its own `timeout` to ask Amazon itself.
+ */
+export const LEASE_FRACTION = 2;
+
+/** A waiter reads the store after this many milliseconds, then 1.5 times later each time, up to {@link LEASE_POLL_MAX_MS}. */
+export const LEASE_POLL_FIRST_MS = 4;
+
+/** The longest pause between two reads of a waiter: the most it adds to the leader's verification, plus a store round trip. */
+export const LEASE_POLL_MAX_MS = 16;
+
 /** Upper bound on sockets per Amazon host when the strategy owns the pool. */
 export const DEFAULT_CONNECTIONS = 64;
 

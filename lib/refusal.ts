@@ -32,6 +32,7 @@ export type RefusalReason =
   | 'malformed_token'
   | 'refresh_token'
   | 'token_rejected'
+  | 'token_revoked'
   | 'audience_mismatch'
   | 'app_id_mismatch'
   | 'user_id_mismatch'
@@ -70,6 +71,8 @@ export const refusals = {
   // A common slip when a client keeps both tokens; saying so spares a round of guessing.
   refreshToken: make(401, 'invalid_token', 'refresh_token', 'A refresh token was sent; send the access token instead'),
   tokenRejected: make(401, 'invalid_token', 'token_rejected', 'The access token is expired, revoked, or invalid'),
+  // Signed out through `revoke(token)`: Amazon would still accept the token (LWA cannot revoke one).
+  tokenRevoked: make(401, 'invalid_token', 'token_revoked', 'The access token was revoked'),
   audienceMismatch: make(
     401,
     'invalid_token',

@@ -1,14 +1,16 @@
 import { hash } from 'node:crypto';
 import { Deadline } from '../amazon/deadline';
-import { DEFAULT_TIMEOUT_MS } from '../defaults';
+import { DEFAULT_TIMEOUT_MS, MAX_REVOCATIONS, MAX_TOKEN_LIFE_MS } from '../defaults';
 import { LwaUnavailableError, isOutage } from '../errors';
 import { publishCache, type CacheEvent } from '../observability/events';
 import { traceCache } from '../observability/tracing';
 import type { Audience, TokenVerifier, Verdict } from '../amazon/amazon-verifier';
 import { deepFreeze } from './deep-freeze';
 import { GuardedStoreCache } from './guarded-store';
+import { leaseKeyOf, Leases, type Lead } from './lease';
 import { LocalLayer } from './local-layer';
 import { capFresh, longerLived, rememberFor, staleStandIn, type Remembered } from './remembered';
+import { REVOKED, revokedKey, Revocations } from './revocations';
 import { SingleFlight } from './single-flight';
 
 import type { CacheSettings } from './cache-options';
@@ -48,6 +50,11 @@ export class CachedVerifier implements TokenVerifier {
   private readonly flights = new SingleFlight<Verdict>();
   private readonly local: LocalLayer | undefined;
   private readonly store: GuardedStoreCache | undefined;
+  /** With a store: single flight across the processes sharing it. */
+  private readonly leases: Leases | undefined;
+  private readonly revocations = new Revocations(() => this.now());
+  /** Audience tags this verifier has verified tokens for: where `revoke` finds a token's kept verdict. */
+  private readonly tags = new Set<string>();
 
   constructor(
     private readonly upstream: TokenVerifier,
@@ -58,6 +65,7 @@ export class CachedVerifier implements TokenVerifier {
   ) {
     if (options !== false) {
       if (options.store) this.store = new GuardedStoreCache(options.store, options.storeTimeout, now);
+      if (this.store) this.leases = new Leases(this.store, timeout, now);
       if (!options.store || options.localTtl > 0) this.local = new LocalLayer(options.max, now);
     }
   }
@@ -67,7 +75,14 @@ export class CachedVerifier implements TokenVerifier {
    * when someone traces, is told the cache result, and the attempts when this request asks Amazon.
    */
   verify(token: string, audience: Audience): Promise<Verdict> {
-    const key = `lwa:v1:${audience.tag}:${hash('sha256', token, 'base64url')}`;
+    const digest = hash('sha256', token, 'base64url');
+    // Before any verdict, kept or in flight: a revoked token is refused without asking anyone.
+    if (this.revocations.has(digest)) {
+      publishCache(HIT_REFUSED);
+      traceCache('hit');
+      return Promise.resolve(REVOKED);
+    }
+    const key = `lwa:v1:${audience.tag}:${digest}`;
     const remembered = this.local?.get(key);
     if (remembered !== undefined && remembered.freshUntil > this.now()) {
       publishCache(remembered.verdict.ok ? HIT_VERIFIED : HIT_REFUSED);
@@ -92,18 +107,30 @@ export class CachedVerifier implements TokenVerifier {
   /** A verification: the store, then Amazon; `lapsed` is what the local layer held past its freshness. */
   private async load(key: string, token: string, audience: Audience, lapsed: Remembered | undefined): Promise<Verdict> {
     const deadline = new Deadline(this.timeout);
+    const digest = key.slice(key.lastIndexOf(':') + 1);
+    if (this.tags.size < MAX_TAGS) this.tags.add(audience.tag);
+    let lead: Lead | undefined;
+    let written: Promise<unknown> | undefined;
     try {
       let fallback = lapsed;
-      if (this.store) {
-        const stored = await this.store.get(key, deadline.remaining());
-        if (stored !== undefined && stored.freshUntil > this.now()) {
-          publishCache(stored.verdict.ok ? HIT_VERIFIED : HIT_REFUSED);
+      if (this.leases) {
+        const found = await this.leases.before(key, digest, leaseKeyOf(key), deadline, () => true);
+        if (found.kind === 'revoked') {
+          this.keepLocally(key, { verdict: REVOKED, freshUntil: found.until, staleUntil: found.until });
+          publishCache(HIT_REFUSED);
           traceCache('hit');
-          deepFreeze(stored.verdict);
-          this.keepLocally(key, stored);
-          return stored.verdict;
+          return REVOKED;
         }
-        fallback = longerLived(fallback, stored);
+        if (found.kind === 'verdict') {
+          // `waited`: another process verified it while this one waited on its lease.
+          publishCache(found.waited ? SHARED : found.remembered.verdict.ok ? HIT_VERIFIED : HIT_REFUSED);
+          traceCache(found.waited ? 'shared' : 'hit');
+          deepFreeze(found.remembered.verdict);
+          this.keepLocally(key, found.remembered);
+          return this.revocations.has(digest) ? REVOKED : found.remembered.verdict;
+        }
+        fallback = longerLived(fallback, found.fallback);
+        lead = found.lead;
       }
       if (this.options !== false) publishCache(MISS);
       traceCache('miss');
@@ -117,15 +144,47 @@ export class CachedVerifier implements TokenVerifier {
         traceCache('stale');
         return stale;
       }
-      this.remember(key, verdict);
+      // Revoked while Amazon was being asked: this answer must not be kept as verified.
+      if (this.revocations.has(digest)) return REVOKED;
+      written = this.remember(key, verdict);
       return verdict;
     } finally {
+      lead?.release(written);
       deadline.dispose();
     }
   }
 
-  /** Keeps Amazon's fresh verdict: locally (capped at `localTtl` with a store) and in the store. */
-  private remember(key: string, verdict: Verdict): void {
+  /**
+   * Refuses the token from now on (401 `token_revoked`) until it expires: here at once, verdicts
+   * in flight included; through the store, in every process sharing it (at once, or within
+   * `localTtl` for one that kept the token in its local layer). Rejects with a `RangeError` when
+   * {@link MAX_REVOCATIONS} revocations still in force are held (the token is then not revoked).
+   */
+  async revoke(token: string): Promise<void> {
+    const digest = hash('sha256', token, 'base64url');
+    const now = this.now();
+    // The token's expiry, if this process kept a verdict on it; else the longest a token lives.
+    let until: number | undefined;
+    for (const tag of this.tags) {
+      const key = `lwa:v1:${tag}:${digest}`;
+      const kept = this.local?.get(key);
+      if (kept?.verdict.ok) until = Math.max(until ?? 0, kept.verdict.verified.tokenInfo.expiresAt);
+      this.local?.delete(key);
+    }
+    until = Math.min(until ?? Infinity, now + MAX_TOKEN_LIFE_MS);
+    if (!(until > now)) return; // expired: refused by Amazon anyway
+    if (!this.revocations.add(digest, until)) {
+      throw new RangeError(
+        `revoke: ${MAX_REVOCATIONS} revocations of tokens not yet expired are held; this token was not revoked`,
+      );
+    }
+    // Awaited, so that once `revoke` resolves every process reading the store refuses the token.
+    // A store that fails is a `store-error` event: the revocation then holds in this process only.
+    await this.store?.write(revokedKey(digest), { v: 1, until, revoked: true }, until - now, true);
+  }
+
+  /** Keeps Amazon's fresh verdict: locally (capped at `localTtl` with a store) and in the store; the store's write. */
+  private remember(key: string, verdict: Verdict): Promise<unknown> | undefined {
     if (this.options === false) return;
     const now = this.now();
     const remembered = rememberFor(verdict, now, this.options);
@@ -133,14 +192,13 @@ export class CachedVerifier implements TokenVerifier {
       // Not worth keeping (a refusal with refusalTtl 0, a token about to expire); but whatever was
       // kept for the key before (a verified verdict, now refused) must not outlive this answer.
       this.local?.delete(key);
-      if (this.store && !verdict.ok) void this.store.delete(key);
-      return;
+      return this.store && !verdict.ok ? this.store.delete(key) : undefined;
     }
     this.keepLocally(key, remembered);
     // Not awaited: the answer is known, and the write must not add to the request's wait. The
     // guard bounds it, and a failure is a `store-error` event, never an error. The store keeps it
     // as long as it may serve: fresh, then stale.
-    if (this.store) void this.store.set(key, remembered, remembered.staleUntil - now);
+    return this.store?.set(key, remembered, remembered.staleUntil - now);
   }
 
   private keepLocally(key: string, remembered: Remembered): void {
@@ -148,6 +206,9 @@ export class CachedVerifier implements TokenVerifier {
     this.local.set(key, this.store ? capFresh(remembered, this.now(), this.options.localTtl) : remembered);
   }
 }
+
+/** Audience tags remembered for `revoke` (as many as the audience resolver memoizes). */
+const MAX_TAGS = 1000;
 
 /** An outage, or Amazon not asked because of one (circuit open) or because of load (too many pending). */
 function canServeStale(err: unknown): boolean {

@@ -3,7 +3,9 @@ import { nestsDeeperThan } from '../amazon/json-depth';
 import { normalizeProfile } from '../amazon/profile';
 import { refusals, type Refusal, type RefusalReason } from '../refusal';
 import type { CheckedTokenInfo } from '../amazon/token-info';
+import type { LeaseEntry } from './lease';
 import type { Remembered } from './remembered';
+import type { RevokedEntry } from './revocations';
 
 /**
  * Any key-value store with Keyv's shape: a `Keyv` instance (over Redis, Memcached, Postgres…) fits
@@ -21,6 +23,13 @@ export interface CacheStore {
   get(key: string): Promise<unknown>;
   set(key: string, value: CacheEntry, ttlMs: number): Promise<unknown>;
   delete(key: string): Promise<unknown>;
+  /**
+   * Optional: writes `value` only if nothing is under `key` (Redis `SET key value NX PX ttlMs`),
+   * resolving `true` if it wrote it. With it, a fleet sharing the store asks Amazon once per new
+   * token; without it, at most twice (docs/caching-and-scale.md, "One verification per token").
+   * `get` must read back what it wrote.
+   */
+  setIfAbsent?(key: string, value: CacheEntry, ttlMs: number): Promise<boolean>;
 }
 
 /**
@@ -29,7 +38,9 @@ export interface CacheStore {
  * A verified entry may carry `staleUntil` (epoch ms, never past the token's expiry): until then it
  * may still stand in for Amazon during an outage (`cache.staleIfError`); the store is asked to keep
  * it that long. The profile is kept as Amazon's answer (`profileRaw`) and rebuilt on read, `_raw`
- * and `_json` included.
+ * and `_json` included. Two more kinds sit under keys of their own: a lease (`lease`: a random ID,
+ * under `<verdict key>:lease`, for one verification at most) and a revocation (`revoked: true`,
+ * under `lwa:v1:revoked:<SHA-256>`, until the token's expiry).
  * @example
  * ```ts
  * // What a custom store receives: JSON-safe, no token (the key is a SHA-256 of it).
@@ -55,7 +66,9 @@ export type CacheEntry =
       };
       readonly profileRaw: string;
     }
-  | { readonly v: 1; readonly until: number; readonly verdict: 'refused'; readonly reason: RefusalReason };
+  | { readonly v: 1; readonly until: number; readonly verdict: 'refused'; readonly reason: RefusalReason }
+  | LeaseEntry
+  | RevokedEntry;
 
 export function encodeEntry({ verdict, freshUntil: until, staleUntil }: Remembered): CacheEntry {
   if (!verdict.ok) return { v: 1, until, verdict: 'refused', reason: verdict.refusal.reason };

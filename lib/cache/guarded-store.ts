@@ -1,6 +1,6 @@
 import { STORE_RETRY_AFTER_MS } from '../defaults';
 import { publishCache } from '../observability/events';
-import { decodeEntry, encodeEntry, type CacheStore } from './entry';
+import { decodeEntry, encodeEntry, type CacheEntry, type CacheStore } from './entry';
 import type { Remembered } from './remembered';
 
 /**
@@ -46,12 +46,49 @@ export class GuardedStoreCache {
     await this.call('delete', () => this.store.delete(key));
   }
 
+  /**
+   * What the store holds under `key` as it is (a lease, a revocation: read, never deleted here), or
+   * `undefined` for nothing; {@link UNREACHABLE} when the store failed or is being left alone.
+   */
+  async read(key: string, limitMs = this.timeoutMs): Promise<unknown> {
+    const found = await this.call('get', () => this.store.get(key), limitMs);
+    if (found === FAILED) return UNREACHABLE;
+    return found === null ? undefined : found;
+  }
+
+  /**
+   * Writes `value` as it is; resolves whether it landed. `urgent` (a revocation) tries even while
+   * the store is being left alone after a failure: it is rare, and worth one more timeout.
+   */
+  async write(key: string, value: CacheEntry, ttlMs: number, urgent = false): Promise<boolean> {
+    const keep = Math.max(1, Math.floor(ttlMs));
+    return (await this.call('set', () => this.store.set(key, value, keep), this.timeoutMs, urgent)) !== FAILED;
+  }
+
+  /** Whether the store can write a key only if it is absent (`setIfAbsent`). */
+  get canSetIfAbsent(): boolean {
+    return typeof this.store.setIfAbsent === 'function';
+  }
+
+  /**
+   * Writes `value` only if nothing is under `key` (the store's `setIfAbsent`): `true` if it was
+   * written, `false` if something was there; {@link UNREACHABLE} when the store failed (or lacks it).
+   */
+  async writeIfAbsent(key: string, value: CacheEntry, ttlMs: number): Promise<boolean | typeof UNREACHABLE> {
+    const store = this.store;
+    if (typeof store.setIfAbsent !== 'function') return UNREACHABLE;
+    const keep = Math.max(1, Math.floor(ttlMs));
+    const written = await this.call('set', () => store.setIfAbsent!(key, value, keep));
+    return written === FAILED ? UNREACHABLE : written === true;
+  }
+
   private async call<T>(
     operation: 'get' | 'set' | 'delete',
     run: () => Promise<T>,
     limitMs = this.timeoutMs,
+    urgent = false,
   ): Promise<T | typeof FAILED> {
-    if (this.now() < this.skipUntil) return FAILED;
+    if (!urgent && this.now() < this.skipUntil) return FAILED;
     const started = performance.now();
     let timer: NodeJS.Timeout | undefined;
     const overrun = new Promise<typeof TIMED_OUT>((resolve) => {
@@ -81,4 +118,6 @@ export class GuardedStoreCache {
 }
 
 const FAILED: unique symbol = Symbol('failed');
+/** What {@link GuardedStoreCache.read} and {@link GuardedStoreCache.writeIfAbsent} give when the store could not answer. */
+export const UNREACHABLE: unique symbol = Symbol('unreachable');
 const TIMED_OUT: unique symbol = Symbol('timed out');

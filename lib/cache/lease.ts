@@ -1,0 +1,184 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Deadline } from '../amazon/deadline';
+import { LEASE_FRACTION, LEASE_POLL_FIRST_MS, LEASE_POLL_MAX_MS } from '../defaults';
+import { UNREACHABLE, type GuardedStoreCache } from './guarded-store';
+import type { Remembered } from './remembered';
+import { revokedKey, revokedUntil } from './revocations';
+
+/**
+ * What a store holds while one process verifies a token for the fleet: a random ID and when the
+ * lease ends (epoch ms), under `<verdict key>:lease`. Never the token, nor anything from Amazon.
+ */
+export interface LeaseEntry {
+  readonly v: 1;
+  readonly until: number;
+  readonly lease: string;
+}
+
+/** What the store says before this process would ask Amazon about a token. */
+export type Before =
+  /** Revoked (`revoke(token)`, here or in another process): refuse, whatever else is kept. */
+  | { readonly kind: 'revoked'; readonly until: number }
+  /** A fresh verdict: in the store at once, or written by the process that held the lease (`waited`). */
+  | { readonly kind: 'verdict'; readonly remembered: Remembered; readonly waited: boolean }
+  /**
+   * Ask Amazon: with the lease (`lead`, to release once the verdict is written), or without one
+   * (the store is down, or the leader gave up or died). `fallback`: a verdict kept only as stale.
+   */
+  | { readonly kind: 'ask'; readonly fallback: Remembered | undefined; readonly lead: Lead | undefined };
+
+/** The lease this process holds; released once its verdict is in the store, never past its end. */
+export interface Lead {
+  /** Deletes the lease after `written` (the verdict's write) settles: waiters then read the verdict, or see none. */
+  release(written?: Promise<unknown>): void;
+}
+
+/**
+ * Single flight across processes sharing a store: the first to need a token takes a short lease
+ * and asks Amazon; the others poll the store (every 4 ms, then up to every 16 ms) for its verdict
+ * instead of asking too. Precedence, on every read: a revocation beats a lease, which beats a
+ * verdict kept only as a stale fallback (a fresh verdict answers at once).
+ *
+ * - The lease: with the store's `setIfAbsent` (Redis `SET NX PX`), one process gets it. With only
+ *   get/set, each process that saw none writes its own, waits about twice what its reads and write
+ *   took, and reads it back: the last writer holds it. Writers that far apart are rare, so a burst
+ *   costs one verification, two at worst.
+ * - It lasts half of `timeout` and is deleted once the verdict is written: it never outlives the
+ *   verification. A waiter waits at most that long (a leader that died holds it back no longer), and
+ *   then has the other half of its own `timeout` to ask Amazon itself.
+ * - A leader whose verification ended in an outage writes nothing (outages are not cached) and
+ *   deletes the lease: the waiters see it gone and ask Amazon themselves. A refusal is written and
+ *   shared like any verdict.
+ * - With the store down, there is no lease and no waiting: each process asks Amazon on its own.
+ */
+export class Leases {
+  private readonly leaseMs: number;
+
+  constructor(
+    private readonly store: GuardedStoreCache,
+    timeout: number,
+    private readonly now: () => number,
+  ) {
+    this.leaseMs = Math.max(1, Math.ceil(timeout / LEASE_FRACTION));
+  }
+
+  /**
+   * Reads the store for the token (its revocation, its verdict under `key`, the lease on
+   * `leaseKey`), and waits for another process's verdict when that process holds the lease.
+   * `accepts` says whether a kept verdict answers this verification.
+   */
+  async before(
+    key: string,
+    digest: string,
+    leaseKey: string,
+    deadline: Deadline,
+    accepts: (kept: Remembered) => boolean,
+  ): Promise<Before> {
+    const started = performance.now();
+    const limit = deadline.remaining();
+    // With setIfAbsent the lease is taken, not read; without it, reading it now saves a round trip.
+    const [revoked, stored, lease] = await Promise.all([
+      this.store.read(revokedKey(digest), limit),
+      this.store.get(key, limit),
+      this.store.canSetIfAbsent ? undefined : this.store.read(leaseKey, limit),
+    ]);
+    const now = this.now();
+    const until = revokedUntil(revoked, now);
+    if (until !== undefined) return { kind: 'revoked', until };
+    const kept = stored !== undefined && accepts(stored) ? stored : undefined;
+    if (kept !== undefined && kept.freshUntil > now) return { kind: 'verdict', remembered: kept, waited: false };
+    if (revoked === UNREACHABLE || lease === UNREACHABLE) return { kind: 'ask', fallback: kept, lead: undefined };
+
+    const claim = await this.claim(leaseKey, lease, deadline, started);
+    if (claim !== 'follow') return { kind: 'ask', fallback: kept, lead: claim };
+    const awaited = await this.follow(key, leaseKey, deadline, accepts);
+    if (awaited !== undefined) return { kind: 'verdict', remembered: awaited, waited: true };
+    return { kind: 'ask', fallback: kept, lead: undefined };
+  }
+
+  /** Takes the lease (a {@link Lead}), finds it held by another process (`'follow'`), or cannot tell (`undefined`: ask alone). */
+  private async claim(
+    leaseKey: string,
+    seen: unknown,
+    deadline: Deadline,
+    started: number,
+  ): Promise<Lead | 'follow' | undefined> {
+    const id = randomUUID();
+    const entry: LeaseEntry = { v: 1, until: this.now() + this.leaseMs, lease: id };
+    const ends = performance.now() + this.leaseMs;
+    if (this.store.canSetIfAbsent) {
+      const took = await this.store.writeIfAbsent(leaseKey, entry, this.leaseMs);
+      if (took === UNREACHABLE) return undefined;
+      return took ? this.lead(leaseKey, ends) : 'follow';
+    }
+    if (leaseHolder(seen, this.now()) !== undefined) return 'follow';
+    if (!(await this.store.write(leaseKey, entry, this.leaseMs))) return undefined;
+    // Others that saw no lease are writing theirs now: let their writes land, then the last one holds it.
+    const settle = Math.min(SETTLE_MAX_MS, Math.max(SETTLE_MIN_MS, 2 * (performance.now() - started)));
+    await sleep(Math.min(settle, deadline.remaining()));
+    const back = await this.store.read(leaseKey, deadline.remaining());
+    const lead = this.lead(leaseKey, ends);
+    if (back === UNREACHABLE || leaseHolder(back, this.now()) === id) return lead;
+    return 'follow';
+  }
+
+  private lead(leaseKey: string, ends: number): Lead {
+    const drop = (): void => {
+      // Past its end the lease is gone by itself, and the key may hold another process's by now.
+      if (performance.now() < ends) void this.store.delete(leaseKey);
+    };
+    return { release: (written) => (written ? void written.then(drop, drop) : drop()) };
+  }
+
+  /**
+   * Polls for the leader's verdict while its lease holds, at most the lease's length and never
+   * into the half of `timeout` this process keeps to ask Amazon itself. `undefined`: none came.
+   */
+  private async follow(
+    key: string,
+    leaseKey: string,
+    deadline: Deadline,
+    accepts: (kept: Remembered) => boolean,
+  ): Promise<Remembered | undefined> {
+    const reserve = deadline.timeoutMs - this.leaseMs;
+    const stopAt = performance.now() + Math.min(this.leaseMs, deadline.remaining() - reserve);
+    let pause = LEASE_POLL_FIRST_MS;
+    for (;;) {
+      const left = stopAt - performance.now();
+      if (left <= 0) return undefined;
+      await sleep(Math.min(pause, left));
+      // The lease first: a leader writes its verdict, then deletes the lease, so a lease read gone
+      // means the verdict read after it sees what the leader wrote (if anything).
+      const [lease, found] = await Promise.all([
+        this.store.read(leaseKey, deadline.remaining()),
+        this.store.get(key, deadline.remaining()),
+      ]);
+      const now = this.now();
+      if (found !== undefined && found.freshUntil > now && accepts(found)) return found;
+      if (lease === UNREACHABLE || leaseHolder(lease, now) === undefined) return undefined;
+      pause = Math.min(pause * 1.5, LEASE_POLL_MAX_MS);
+    }
+  }
+}
+
+/** The store key of the lease on a verification (`flightKey`: the verdict key, or a profile-free flight's). */
+export function leaseKeyOf(flightKey: string): string {
+  return `${flightKey}:lease`;
+}
+
+/** The ID of the lease in `value`, if it is one still in force at `now`. */
+function leaseHolder(value: unknown, now: number): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  try {
+    const { v, until, lease } = value as Partial<Record<keyof LeaseEntry, unknown>>;
+    return v === 1 && typeof lease === 'string' && typeof until === 'number' && until > now ? lease : undefined;
+  } catch {
+    // A value whose properties throw when read: not a lease this library wrote.
+    return undefined;
+  }
+}
+
+/** Bounds of the wait between writing a lease and reading it back (get/set stores only). */
+const SETTLE_MIN_MS = 3;
+const SETTLE_MAX_MS = 50;
