@@ -19,4 +19,5 @@ export type {} from './adapters/passport/express-augment';
 export type { TokenSource, TokenOrigin } from './request/extract';
 export type { VerifyFunction, VerifyFunctionWithRequest } from './adapters/passport/verify-callback';
 export type { RefusalReason } from './refusal';
+export type { LwaScope } from './scope';
 export { LwaError, LwaUpstreamError, LwaTimeoutError, LwaUnavailableError, type LwaErrorCode } from './errors';

@@ -7,6 +7,7 @@ import { DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS } from './defaults';
 import { resolveCircuitBreaker, type CircuitBreakerOptions, type CircuitSettings } from './gate/circuit-breaker';
 import type { IdRule } from './request/audience';
 import { ALL_TOKEN_SOURCES, type TokenSource } from './request/extract';
+import { resolveScope, type LwaScope, type ScopeNeed } from './scope';
 
 /**
  * Login with Amazon regions and their API hosts.
@@ -75,9 +76,13 @@ export interface LwaVerifierOptions<TRequest = IncomingMessage> {
    * Reads a token from elsewhere in the request (`alexaAccessToken` reads an Alexa request's).
    * Return `undefined` when there is none, or an array when the request carries several different
    * tokens (refused with a 400, as a token in two places is). Its token goes through the same
-   * checks and counts as one more place (two places is a 400).
+   * checks and counts as one more place (two places is a 400). May return a promise of these (a
+   * token looked up elsewhere); if it throws or rejects, the request is an error (Passport's
+   * `error()`), not a refusal.
    */
-  extractToken?: (req: TRequest) => string | readonly string[] | undefined;
+  extractToken?: (
+    req: TRequest,
+  ) => string | readonly string[] | undefined | PromiseLike<string | readonly string[] | undefined>;
   /**
    * Milliseconds one verification may take, everything it waits for included: the cache store, a
    * free connection to Amazon, both calls, every retry and backoff. The strategy answers by then
@@ -104,6 +109,17 @@ export interface LwaVerifierOptions<TRequest = IncomingMessage> {
    * it. Default: on, in memory, `{ max: 10000, ttl: 300000, staleIfError: 900000 }`.
    */
   cache?: boolean | CacheOptions | CacheStore;
+  /**
+   * The LWA scopes every route needs, unless the route says otherwise
+   * (`passport.authenticate('amazon-token', { scope })`, `verifier.verify(token, { scope })`).
+   * Amazon does not list a token's scopes, so they are inferred from the profile: `'profile'` from
+   * a name and an e-mail, `'postal_code'` from a postal code, `'profile:user_id'` always. A token
+   * whose profile lacks one is refused with a 403 `insufficient_scope` whose challenge names the
+   * scopes. `'profile:user_id'` alone skips the profile call (tokeninfo proves the audience and
+   * names the customer): `profile` is then `{ provider, id }` with `_json` `{ user_id }`.
+   * Default: none; the profile is fetched and passed on as Amazon gives it.
+   */
+  scope?: LwaScope | readonly LwaScope[];
 }
 
 /**
@@ -114,6 +130,7 @@ export interface LwaVerifierOptions<TRequest = IncomingMessage> {
  * ```
  */
 export interface StrategyOptions<TRequest = IncomingMessage> extends LwaVerifierOptions<TRequest> {
+  /** `verify` is called without the request. Default `false`. */
   passReqToCallback?: false;
 }
 
@@ -126,6 +143,7 @@ export interface StrategyOptions<TRequest = IncomingMessage> extends LwaVerifier
  * ```
  */
 export interface StrategyOptionsWithRequest<TRequest = IncomingMessage> extends LwaVerifierOptions<TRequest> {
+  /** `verify` is called with the request first: `(req, accessToken, profile, done)`. */
   passReqToCallback: true;
 }
 
@@ -141,6 +159,8 @@ export interface ResolvedOptions {
   readonly dispatcher: Dispatcher | undefined;
   readonly circuitBreaker: CircuitSettings | false;
   readonly cache: CacheSettings;
+  /** Every route's default; `undefined`: no scope required. */
+  readonly scope: ScopeNeed | undefined;
 }
 
 /** Every option name, so that a typo (`clientID`, `appID`) fails loudly instead of disabling a check. */
@@ -156,6 +176,7 @@ export const VERIFIER_OPTIONS = [
   'dispatcher',
   'circuitBreaker',
   'cache',
+  'scope',
 ] as const;
 
 /** Fixed IDs, checked now; or the app's function, whose result is checked on each request (lib/request/audience.ts). */
@@ -246,5 +267,6 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     dispatcher: dispatcher as Dispatcher | undefined,
     circuitBreaker: resolveCircuitBreaker(o.circuitBreaker),
     cache: resolveCacheOptions(o.cache, timeout),
+    scope: resolveScope('scope', o.scope),
   });
 }

@@ -48,6 +48,11 @@ export interface Refusal {
   readonly reason: RefusalReason;
   /** One of our fixed sentences: never the token, never Amazon's text. */
   readonly description: string;
+  /**
+   * On an `insufficient_scope` refusal of a route that names scopes: the scopes it needs,
+   * space-separated (RFC 6750 §3's `scope` attribute). Only our fixed scope names.
+   */
+  readonly scope?: string;
 }
 
 const make = (
@@ -87,6 +92,14 @@ export const refusals = {
     'insufficient_scope',
     'The access token lacks the scope needed for the customer profile',
   ),
+  // The profile lacks what a route's `scope` needs (Amazon does not list a token's scopes: they are
+  // inferred from the profile's fields, lib/scope.ts).
+  scopeNotGranted: make(
+    403,
+    'insufficient_scope',
+    'insufficient_scope',
+    'The access token does not grant the scope this resource needs',
+  ),
   userRefused: make(401, 'invalid_token', 'user_refused', 'The account is not allowed to sign in'),
   // A `clientID` or `appID` function gave an empty list for this request (an unknown tenant, say):
   // no application is accepted, so no token is. To the client it reads as any other audience refusal.
@@ -94,14 +107,21 @@ export const refusals = {
   noAppIds: make(401, 'invalid_token', 'no_app_ids', 'The access token was issued to another application'),
 } as const;
 
+/** `refusal` with the `scope` attribute a route's challenge names (`attribute`: our fixed scope names). */
+export function withScope(refusal: Refusal, attribute: string): Refusal {
+  return Object.freeze({ ...refusal, scope: attribute });
+}
+
 /**
- * The `WWW-Authenticate` value for a refusal. `realm` was checked in the constructor and
- * descriptions are our constants, so no value can hold `"`, `\` or any part of the token.
+ * The `WWW-Authenticate` value for a refusal. `realm` was checked in the constructor, and
+ * descriptions and scope names are our constants, so no value can hold `"`, `\` or any part of
+ * the token.
  */
 export function bearerChallenge(realm: string, refusal: Refusal): string {
   let challenge = `Bearer realm="${realm}"`;
   if (refusal.error) {
     challenge += `, error="${refusal.error}", error_description="${refusal.description}"`;
   }
+  if (refusal.scope) challenge += `, scope="${refusal.scope}"`;
   return challenge;
 }

@@ -17,13 +17,14 @@ import {
   type AuthenticationTrace,
 } from './observability/tracing';
 import { resolveOptions, type LwaVerifierOptions, type ResolvedOptions } from './options';
-import { bearerChallenge, refusals, type Refusal, type RefusalReason } from './refusal';
+import { bearerChallenge, refusals, withScope, type Refusal, type RefusalReason } from './refusal';
 import { acceptsNone, AudienceResolver } from './request/audience';
 import { extractToken, isThenable, type Extraction, type RequestLike, type TokenOrigin } from './request/extract';
 import { fromFetchRequest, isFetchRequest } from './request/fetch-request';
 import { checkTokenFormat } from './request/token-format';
 import { UNPARSED_BODY_WARNING_CODE, unparsedBodyType, unparsedBodyWarning } from './request/unparsed-body';
 import { alexaAccessToken } from './request/alexa';
+import { grants, resolveScope, type LwaScope, type ScopeNeed } from './scope';
 
 /**
  * What a verification may need beyond the token.
@@ -35,6 +36,12 @@ import { alexaAccessToken } from './request/alexa';
 export interface VerifyContext<TRequest = IncomingMessage> {
   /** The request, handed to `clientID` and `appID` when they are functions. `verifyRequest` sets it. */
   readonly request?: TRequest;
+  /**
+   * The scopes this verification needs, in place of the `scope` option: a token whose profile
+   * lacks one is refused (403 `insufficient_scope`); `'profile:user_id'` alone asks tokeninfo only.
+   * A bad value rejects with a `TypeError`, before Amazon is asked.
+   */
+  readonly scope?: LwaScope | readonly LwaScope[];
 }
 
 /**
@@ -141,8 +148,9 @@ export class LwaVerifier<TRequest = IncomingMessage> {
     return this.#traced(() => {
       // The same form check a token found in a request gets: junk never costs a call to Amazon.
       const refusal = typeof token === 'string' ? checkTokenFormat(token) : refusals.malformedRequest;
+      const scope = this.#scopeOf(context);
       if (refusal) return { kind: 'refused', refusal };
-      return this.#fromToken(token, undefined, context?.request);
+      return this.#fromToken(token, undefined, context?.request, scope);
     });
   }
 
@@ -150,7 +158,8 @@ export class LwaVerifier<TRequest = IncomingMessage> {
    * Finds the token in a request and verifies it: a Node request (headers, URL, a parsed `body`,
    * as Express, Koa and Fastify give it) or a Fetch API `Request` (headers and query only: its
    * body is a stream the app owns). Honours `tokenSources` and `extractToken`; a token in two
-   * places is a 400, no token a 401 with a bare `Bearer realm="Users"` challenge.
+   * places is a 400, no token a 401 with a bare `Bearer realm="Users"` challenge (`reason`
+   * `'no_token'`: where a token is optional, the app lets such a request through).
    */
   verifyRequest(request: TRequest, context?: Omit<VerifyContext<TRequest>, 'request'>): Promise<Verification> {
     return this.#traced(() => this.#fromRequest(request, { ...context, request }));
@@ -198,15 +207,22 @@ export class LwaVerifier<TRequest = IncomingMessage> {
 
   /** Runs a public verification as one traced authentication, publishing its outcome. */
   #traced(run: () => Outcome | Promise<Outcome>): Promise<Verification> {
-    if (!tracingAuthentications()) return settle(run(), undefined);
+    if (!tracingAuthentications()) return settle(attempt(run), undefined);
     let result!: Promise<Verification>;
     traceAuthentication((trace) => {
-      result = settle(run(), trace);
+      result = settle(attempt(run), trace);
     });
     return result;
   }
 
+  /** The scopes a verification needs: its own, else the `scope` option's (checked once, then). */
+  #scopeOf(context: Pick<VerifyContext<never>, 'scope'> | undefined): ScopeNeed | undefined {
+    return context?.scope === undefined ? this.#options.scope : resolveScope('scope', context.scope);
+  }
+
   #fromRequest(request: unknown, context: VerifyContext<TRequest> | undefined): Outcome | Promise<Outcome> {
+    // Checked before the request is read: a bad scope is the app's mistake, whatever the request.
+    const scope = this.#scopeOf(context);
     const fetch = isFetchRequest(request);
     const readable: RequestLike = fetch ? fromFetchRequest(request) : (request as RequestLike);
     const extraction = extractToken(
@@ -222,31 +238,44 @@ export class LwaVerifier<TRequest = IncomingMessage> {
       }
       if (found.kind === 'refusal') return { kind: 'refused', refusal: found.refusal };
       return failedWithOrigin(found.origin, () =>
-        this.#fromToken(found.token, found.origin, context?.request ?? request),
+        this.#fromToken(found.token, found.origin, context?.request ?? request, scope),
       );
     };
     return isThenable(extraction) ? Promise.resolve(extraction).then(next) : next(extraction);
   }
 
-  #fromToken(token: string, origin: TokenOrigin | undefined, request: unknown): Outcome | Promise<Outcome> {
+  #fromToken(
+    token: string,
+    origin: TokenOrigin | undefined,
+    request: unknown,
+    scope: ScopeNeed | undefined,
+  ): Outcome | Promise<Outcome> {
     // Whom the token must be for. Fixed options give it without a promise, so the usual
     // configuration waits on nothing here; a function of the request (a tenant's IDs) may be async.
     const resolving = this.#audiences.resolve(request);
-    if (resolving instanceof Promise) return resolving.then((audience) => this.#ask(token, origin, audience));
-    return this.#ask(token, origin, resolving);
+    if (resolving instanceof Promise) return resolving.then((audience) => this.#ask(token, origin, audience, scope));
+    return this.#ask(token, origin, resolving, scope);
   }
 
   async #ask(
     token: string,
     origin: TokenOrigin | undefined,
     audience: Parameters<CachedVerifier['verify']>[1],
+    scope: ScopeNeed | undefined,
   ): Promise<Outcome> {
     if (typeof token !== 'string') return { kind: 'refused', refusal: refusals.malformedRequest };
+    const refused = (refusal: Refusal): Outcome => ({ kind: 'refused', refusal, ...(origin ? { origin } : {}) });
     const none = acceptsNone(audience);
-    if (none) return { kind: 'refused', refusal: none, ...(origin ? { origin } : {}) };
-    const verdict = await this.#cache.verify(token, audience);
-    if (!verdict.ok) return { kind: 'refused', refusal: verdict.refusal, ...(origin ? { origin } : {}) };
+    if (none) return refused(none);
+    // Only `profile:user_id` needed: tokeninfo alone (profile-free, half the calls to Amazon).
+    const verdict = await this.#cache.verify(token, audience, undefined, scope?.need ?? 'profile');
+    if (!verdict.ok) {
+      const { refusal } = verdict;
+      // Amazon's own insufficient_scope on a route that names scopes: the challenge names them too.
+      return refused(scope && refusal.reason === 'insufficient_scope' ? withScope(refusal, scope.attribute) : refusal);
+    }
     const { tokenInfo, profile } = verdict.verified;
+    if (scope && !grants(profile, scope)) return refused(withScope(refusals.scopeNotGranted, scope.attribute));
     return { kind: 'verified', token, origin, profile, tokenInfo, stale: verdict.stale === true };
   }
 
@@ -263,6 +292,15 @@ export class LwaVerifier<TRequest = IncomingMessage> {
 }
 
 const NONE: Outcome = Object.freeze({ kind: 'none' });
+
+/** What `run` returns, or its synchronous throw (an `extractToken` or a bad `scope`) as a rejection. */
+function attempt(run: () => Outcome | Promise<Outcome>): Outcome | Promise<Outcome> {
+  try {
+    return run();
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
+}
 
 /** The `WWW-Authenticate` challenge for a refusal (and for no token: a bare `Bearer realm="Users"`). */
 export function challengeFor(refusal: Refusal): string {

@@ -12,6 +12,7 @@ import {
 import { VERIFIER_OPTIONS, type StrategyOptions, type StrategyOptionsWithRequest } from '../../options';
 import { refusals, type Refusal } from '../../refusal';
 import { isThenable, type TokenOrigin } from '../../request/extract';
+import type { LwaScope } from '../../scope';
 import { challengeFor, errorEvent, LwaVerifier, outcomeEvent, requestOutcome, type Outcome } from '../../verifier';
 import { callVerify, checkVerifyShape, type VerifyFunction, type VerifyFunctionWithRequest } from './verify-callback';
 
@@ -57,7 +58,16 @@ interface ResponseLike {
 type Action =
   | { readonly call: 'success'; readonly user: unknown; readonly info: AmazonAuthInfo; readonly event: OutcomeEvent }
   | { readonly call: 'fail'; readonly refusal: Refusal; readonly event: OutcomeEvent }
-  | { readonly call: 'error'; readonly error: unknown; readonly event: OutcomeEvent };
+  | { readonly call: 'error'; readonly error: unknown; readonly event: OutcomeEvent }
+  | { readonly call: 'pass'; readonly event: OutcomeEvent };
+
+/** What the strategy reads of `passport.authenticate('amazon-token', options)`; Passport's own options aside. */
+interface RouteOptions {
+  /** The route's scopes (checked by the verifier); `undefined`: the `scope` option's. */
+  readonly scope: LwaScope | readonly LwaScope[] | undefined;
+  /** No token: Passport's `pass()`, the route runs without `req.user`. A bad token is still refused. */
+  readonly optional: boolean;
+}
 
 /**
  * Passport strategy that authenticates a request by its Login with Amazon access token: a thin
@@ -127,11 +137,16 @@ export class Strategy<TUser = unknown, TRequest = IncomingMessage> extends Passp
     this.passReqToCallback = passReqToCallback;
   }
 
-  /** Called by Passport for each request; not meant to be called directly. */
-  authenticate(req: TRequest, _options?: unknown): void {
+  /**
+   * Called by Passport for each request, with the options of `passport.authenticate()`; not meant
+   * to be called directly. Of those it reads `scope` (the LWA scopes this route needs, in place of
+   * the `scope` option) and `optional` (`true`: a request without a token passes, without
+   * `req.user`; a bad token is still refused).
+   */
+  authenticate(req: TRequest, options?: unknown): void {
     // Nobody tracing (docs/tracing.md): nothing is allocated for it.
-    if (!tracingAuthentications()) return this.run(req, undefined);
-    traceAuthentication((trace) => this.run(req, trace));
+    if (!tracingAuthentications()) return this.run(req, undefined, options);
+    traceAuthentication((trace) => this.run(req, trace, options));
   }
 
   /**
@@ -147,20 +162,22 @@ export class Strategy<TUser = unknown, TRequest = IncomingMessage> extends Passp
    * catch. What Passport's action (a custom callback of the app's) throws is the app's and goes
    * on up: it is never caught here and fed back as an authentication error.
    */
-  private run(req: TRequest, trace: AuthenticationTrace | undefined): void {
+  private run(req: TRequest, trace: AuthenticationTrace | undefined, options: unknown): void {
     let outcome: Outcome | Promise<Outcome>;
+    let route: RouteOptions;
     try {
-      outcome = requestOutcome(this.verifier, req);
+      route = routeOptions(options);
+      outcome = requestOutcome(this.verifier, req, route.scope === undefined ? undefined : { scope: route.scope });
     } catch (err) {
-      // Only the app's own functions (`extractToken`, `clientID`) can throw here.
+      // Only the app's own functions (`extractToken`, `clientID`) or a bad route option can throw here.
       return this.act(req, errorAction(err), trace);
     }
     if (!isThenable(outcome)) {
-      const action = this.decideAtOnce(outcome);
+      const action = this.decideAtOnce(outcome, route.optional);
       if (action) return this.act(req, action, trace);
     }
     void Promise.resolve(outcome)
-      .then((settled) => this.decide(req, settled))
+      .then((settled) => this.decide(req, settled, route.optional))
       .then(
         (action) => this.act(req, action, trace),
         (err: unknown) => this.act(req, errorAction(err), trace),
@@ -168,15 +185,15 @@ export class Strategy<TUser = unknown, TRequest = IncomingMessage> extends Passp
   }
 
   /** A refusal known without waiting (no token, a malformed one): answered synchronously. */
-  private decideAtOnce(outcome: Outcome): Action | undefined {
+  private decideAtOnce(outcome: Outcome, optional: boolean): Action | undefined {
     if (outcome.kind === 'verified') return undefined;
     if (outcome.kind === 'failed') return errorAction(outcome.error, outcome.origin);
-    return failAction(outcome);
+    return failAction(outcome, optional);
   }
 
-  private async decide(req: TRequest, outcome: Outcome): Promise<Action> {
+  private async decide(req: TRequest, outcome: Outcome, optional: boolean): Promise<Action> {
     if (outcome.kind === 'failed') return errorAction(outcome.error, outcome.origin);
-    if (outcome.kind !== 'verified') return failAction(outcome);
+    if (outcome.kind !== 'verified') return failAction(outcome, optional);
     const { token, profile, origin } = outcome;
     const args = this.passReqToCallback ? [req, token, profile] : [token, profile];
     // `verify` failing is the app's error; its event still says where the token was.
@@ -201,6 +218,7 @@ export class Strategy<TUser = unknown, TRequest = IncomingMessage> extends Passp
     reportOutcome(action.event, trace, action.call === 'error' ? action.error : undefined);
     if (action.call === 'success') return this.success(action.user, action.info);
     if (action.call === 'error') return this.error(action.error);
+    if (action.call === 'pass') return this.pass();
     const { refusal } = action;
     const challenge = challengeFor(refusal);
     // Passport writes WWW-Authenticate only on 401; RFC 6750 §3 wants it on 400 and 403 too.
@@ -212,9 +230,25 @@ export class Strategy<TUser = unknown, TRequest = IncomingMessage> extends Passp
   }
 }
 
-function failAction(outcome: Extract<Outcome, { kind: 'none' | 'refused' }>): Action {
+/**
+ * A refusal, or on an optional route no token at all: `pass()`. Its event is still the
+ * verification's `no_token` (as `verifyRequest` publishes it): the route's choice is not an outcome.
+ */
+function failAction(outcome: Extract<Outcome, { kind: 'none' | 'refused' }>, optional: boolean): Action {
+  if (outcome.kind === 'none' && optional) return { call: 'pass', event: outcomeEvent(outcome) };
   const refusal = outcome.kind === 'none' ? refusals.noToken : outcome.refusal;
   return { call: 'fail', refusal, event: outcomeEvent(outcome) };
+}
+
+/** Reads `scope` and `optional` from Passport's options; a non-boolean `optional` is the app's bug. */
+function routeOptions(options: unknown): RouteOptions {
+  if (typeof options !== 'object' || options === null) return { scope: undefined, optional: false };
+  const { scope, optional = false } = options as { scope?: unknown; optional?: unknown };
+  if (typeof optional !== 'boolean') {
+    throw new TypeError('passport-lwa-token: the route option `optional` must be a boolean');
+  }
+  // Checked by the verifier, which knows the scopes (a TypeError before Amazon is asked).
+  return { scope: scope as RouteOptions['scope'], optional };
 }
 
 function errorAction(err: unknown, origin?: TokenOrigin): Action {
