@@ -298,7 +298,9 @@ function attempt(run: () => Outcome | Promise<Outcome>): Outcome | Promise<Outco
   try {
     return run();
   } catch (err) {
-    return Promise.reject(err as Error);
+    // What the app's function threw goes on as it was, Error or not.
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+    return Promise.reject(err);
   }
 }
 
