@@ -8,7 +8,6 @@
 
 // recipe: WebSocket
 import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
-import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { LwaError, type AmazonProfile, type LwaVerifier, type LwaVerifierOptions } from '../../lib';
 
@@ -33,23 +32,21 @@ export function acceptVerifiedSockets(
 ): WebSocketServer {
   // Only 'bearer' is echoed back: the token never appears in a response.
   const wss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => offered.has('bearer') && 'bearer' });
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+  server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
+    const refuse = (status: number, headers = '') =>
+      socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n${headers}\r\n`, () =>
+        socket.destroy(),
+      );
     verifier.verifyRequest(req).then(
       (result) =>
         result.ok
           ? wss.handleUpgrade(req, socket, head, (ws) => onConnection(Object.assign(ws, { user: result.profile })))
-          : refuse(socket, result.status, `WWW-Authenticate: ${result.challenge}\r\n`),
-      (err) => refuse(socket, err instanceof LwaError ? err.status : 500), // an outage: never a 401
+          : refuse(result.status, `WWW-Authenticate: ${result.challenge}\r\n`),
+      (err) => refuse(err instanceof LwaError ? err.status : 500), // an outage: never a 401
     );
   });
   return wss;
-}
-
-/** Answers the upgrade with a plain HTTP response, then closes the socket. */
-function refuse(socket: Duplex, status: number, headers = ''): void {
-  const head = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n`;
-  socket.end(`${head}${headers}\r\n`, () => socket.destroy());
 }
 // end of recipe
 
