@@ -13,7 +13,7 @@ export interface FaultScenario {
   /** What the client of the app gets. */
   readonly status: 502 | 503 | 504;
   readonly code: LwaErrorCode;
-  /** Calls the faulted endpoint receives with the default `retries: 1` (2 when retried). */
+  /** Calls the faulted endpoint receives with the library's one retry (2 when retried). */
   readonly attempts: 1 | 2;
   /** Needs the short-timeout app: the case ends by the deadline. */
   readonly slow?: true;

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import type { ErrorRequestHandler, Express } from 'express';
 import request from 'supertest';
-import { MockAgent } from 'undici';
+import { Agent, MockAgent } from 'undici';
 import {
   CHANNELS,
   type CacheStore,
@@ -26,6 +26,7 @@ import {
   type VerifyFunction,
 } from '../../lib';
 import { AmazonClient } from '../../lib/amazon/client';
+import { MAX_PENDING } from '../../lib/defaults';
 import {
   bearer,
   acceptAll,
@@ -262,14 +263,18 @@ describe('nothing the library emits or throws carries a token', () => {
   });
 
   test('a bad day: too many pending, the circuit breaker (open, half-open, closed) and stale verdicts', async () => {
-    // Too many pending: one verification hangs at Amazon, the next token is refused at once.
-    const busy = appWith({ maxPending: 1, timeout: SHORT_TIMEOUT_MS, circuitBreaker: false });
+    // Too many pending: as many verifications as the library lets wait on Amazon hang there (a
+    // pool with room for both calls of each, so every tokeninfo call arrives), the next token is
+    // refused at once. The timeout only has to outlast their arrival.
+    const wide = new Agent({ connections: 2 * MAX_PENDING });
+    const busy = appWith({ dispatcher: wide, timeout: 5000, circuitBreaker: false });
     lwa.emu.fault('both', { kind: 'hang' });
-    const reached = lwa.emu.nextRequest();
-    const hanging = send(busy, lwa.mint(), 'query');
-    await reached;
-    expect((await send(busy, lwa.mint(), 'x-amz-access-token')).status).toBe(503);
-    expect((await hanging).status).toBe(504);
+    const hanging = Array.from({ length: MAX_PENDING }, () => send(busy, lwa.mint(), 'query'));
+    while (lwa.emu.calls.tokeninfo < MAX_PENDING) await lwa.emu.nextRequest();
+    const overloaded = await send(busy, lwa.mint(), 'x-amz-access-token');
+    expect([overloaded.status, overloaded.body.code]).toEqual([503, 'ERR_LWA_OVERLOADED']);
+    expect(new Set((await Promise.all(hanging)).map((r) => r.status))).toEqual(new Set([504]));
+    await wide.close();
 
     // Open: one outage opens it (threshold 1); the next token fails at once.
     lwa.emu.clearFaults();
@@ -279,8 +284,9 @@ describe('nothing the library emits or throws carries a token', () => {
     expect((await send(tripping, lwa.mint(), 'query')).status).toBe(503);
     // Half-open and closed: with a cooldown of 1 ms, the request after the one that opened it is the probe.
     lwa.emu.clearFaults();
-    lwa.emu.fault('both', { kind: 'status', status: 500 }, { times: 1 });
-    const probing = appWith({ circuitBreaker: { threshold: 1, cooldown: 1 }, retries: 0 });
+    // Two 500s on each endpoint: the first attempt's and its one retry's.
+    lwa.emu.fault('both', { kind: 'status', status: 500 }, { times: 2 });
+    const probing = appWith({ circuitBreaker: { threshold: 1, cooldown: 1 } });
     expect((await send(probing, lwa.mint(), 'query')).status).toBe(502);
     const realNow = Date.now.bind(Date);
     const spy = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + 10);
