@@ -1,10 +1,12 @@
 /**
- * With a store, a small in-process layer stays in front of it (`cache.localTtl`): a store that is
- * down does not multiply calls to Amazon, and whatever a store returns is a miss at worst. Over
- * HTTP against the emulator; the clock (Date.now) is moved by the tests.
+ * With a store, a small in-process layer stays in front of it, keeping a verdict a tenth of
+ * `cache.ttl` (30 s by default): a store that is down does not multiply calls to Amazon, and
+ * whatever a store returns is a miss at worst. Over HTTP against the emulator; the clock (Date.now)
+ * is moved by the tests.
  */
 import request from 'supertest';
-import { Strategy, type CacheEntry, type CacheStore } from '../../lib';
+import { Strategy, type CacheStore } from '../../lib';
+import type { CacheEntry } from '../../lib/cache/entry';
 import type { LwaEmulator } from '../../lib/testing';
 import { acceptAll, CLIENT_ID, useEmulator, useMovableClock } from '../support/fixture';
 
@@ -40,9 +42,9 @@ const storeReturning = (value: () => unknown): CacheStore => ({
 });
 
 describe('a store outage does not amplify', () => {
-  test('with the store down, 20 requests of one user cost one verification per localTtl', async () => {
+  test('with the store down, 20 requests of one user cost one verification per tenth of ttl (30 s by default)', async () => {
     const store = downStore();
-    const { app, strategy } = lwa.app({ cache: { store, localTtl: 30_000 } });
+    const { app, strategy } = lwa.app({ cache: { store } });
     const token = mint();
     for (let i = 0; i < 20; i++) await get(app, token).expect(200);
     expect(emu.calls).toEqual({ tokeninfo: 1, profile: 1 });
@@ -55,15 +57,17 @@ describe('a store outage does not amplify', () => {
     await strategy.close();
   });
 
-  test('the local layer never outlasts the token, nor the store entry’s own freshness', async () => {
-    const { app, strategy } = lwa.app({ cache: { store: downStore(), localTtl: 30_000, ttl: 10_000 } });
+  test('the local layer never outlasts the token', async () => {
+    // The default ttl (5 minutes): the local layer keeps a verdict 30 s, longer than this token lives.
+    const { app, strategy } = lwa.app({ cache: { store: downStore() } });
     const short = mint(20);
     await get(app, short).expect(200);
-    advance(10_001); // past ttl (10 s), within localTtl (30 s): Amazon is asked again
+    advance(10_000); // within the token's life: the local layer answers
     await get(app, short).expect(200);
-    expect(emu.calls.tokeninfo).toBe(2);
-    advance(10_000); // past the token's life (20 s)
+    expect(emu.calls.tokeninfo).toBe(1);
+    advance(10_001); // past the token's life (20 s), within the local layer's 30 s: Amazon is asked
     await get(app, short).expect(401);
+    expect(emu.calls.tokeninfo).toBe(2);
     await strategy.close();
   });
 
@@ -87,7 +91,8 @@ describe('a store outage does not amplify', () => {
       },
       set: async (key: string, _value: CacheEntry) => {
         if (down) throw new Error('down');
-        writes.push(key);
+        // Verdicts only: a verification also takes a lease (`<key>:lease`) while it asks Amazon.
+        if (!key.endsWith(':lease')) writes.push(key);
         return true;
       },
       delete: async () => true,
@@ -102,15 +107,41 @@ describe('a store outage does not amplify', () => {
     await strategy.close();
   });
 
-  test('localTtl: 0 turns the local layer off: every request reads the store', async () => {
-    const store = downStore();
-    const { app, strategy } = lwa.app({ cache: { store, localTtl: 0 } });
+  test('past a tenth of ttl, a request reads the store again; with the store down, Amazon', async () => {
+    // ttl 60 s: the local layer keeps a verdict 6 s, the store 60 s.
+    const entries = new Map<string, unknown>();
+    let reads = 0;
+    const store: CacheStore = {
+      get: async (key: string) => {
+        reads += 1;
+        return entries.get(key);
+      },
+      set: async (key: string, value: CacheEntry) => void entries.set(key, value),
+      delete: async (key: string) => entries.delete(key),
+    };
+    const shared = lwa.app({ cache: { store, ttl: 60_000 } });
     const token = mint();
-    await get(app, token).expect(200);
-    advance(5_001);
-    await get(app, token).expect(200);
+    await get(shared.app, token).expect(200);
+    const afterFirst = reads;
+    advance(5_000); // within 6 s: the local layer answers, the store is not read
+    await get(shared.app, token).expect(200);
+    expect(reads).toBe(afterFirst);
+    advance(1_001); // past 6 s: the store is read, and its entry (fresh for 60 s) answers
+    await get(shared.app, token).expect(200);
+    expect(reads).toBeGreaterThan(afterFirst);
+    expect(emu.calls.tokeninfo).toBe(1);
+    await shared.strategy.close();
+
+    emu.resetCalls();
+    const down = lwa.app({ cache: { store: downStore(), ttl: 60_000 } });
+    await get(down.app, token).expect(200);
+    advance(5_000);
+    await get(down.app, token).expect(200);
+    expect(emu.calls.tokeninfo).toBe(1);
+    advance(1_001); // past 6 s, and no store to read: Amazon again
+    await get(down.app, token).expect(200);
     expect(emu.calls.tokeninfo).toBe(2);
-    await strategy.close();
+    await down.strategy.close();
   });
 });
 
@@ -165,14 +196,12 @@ describe('whatever a store returns is a miss at worst, never an error', () => {
     await strategy.close();
   });
 
-  test('options: localTtl and max are accepted with a store; localTtl must be a whole number of ms', () => {
+  test('options: max is accepted with a store; localTtl was removed (a tenth of ttl now)', () => {
     const store = storeReturning(() => undefined);
-    expect(
-      () => new Strategy({ clientID: CLIENT_ID, cache: { store, max: 5, localTtl: 1_000 } }, acceptAll),
-    ).not.toThrow();
-    for (const localTtl of [-1, 1.5, '30s']) {
+    expect(() => new Strategy({ clientID: CLIENT_ID, cache: { store, max: 5, ttl: 10_000 } }, acceptAll)).not.toThrow();
+    for (const localTtl of [0, 1_000, '30s']) {
       expect(() => new Strategy({ clientID: CLIENT_ID, cache: { store, localTtl } } as never, acceptAll)).toThrow(
-        /`cache.localTtl`/,
+        /`cache.localTtl` was removed/,
       );
     }
     for (const staleIfError of [-1, 0.5, '15m']) {
