@@ -17,13 +17,15 @@ const NestAmazonStrategy = PassportStrategy(Strategy, STRATEGY_NAME) as abstract
 /**
  * The strategy as a NestJS provider. Extend it, mark the subclass `@Injectable()`, pass the options
  * to `super()`, and implement {@link AmazonTokenStrategy.validate}; register the subclass in a module
- * that imports `PassportModule`.
+ * that imports `PassportModule`. Name each constructor dependency with `@Inject(...)`: without
+ * `emitDecoratorMetadata` (esbuild, tsx, or tsc with it off) Nest has no other way to know it, and
+ * would pass `undefined`.
  *
  * @example
  * ```ts
  * @Injectable()
  * export class AmazonStrategy extends AmazonTokenStrategy<User> {
- *   constructor(private readonly users: UsersService) {
+ *   constructor(@Inject(UsersService) private readonly users: UsersService) {
  *     super({ clientID: process.env.AMAZON_CLIENT_ID! });
  *   }
  *   validate(accessToken: string, profile: AmazonProfile) {

@@ -1,0 +1,175 @@
+/**
+ * The NestJS recipe of docs/frameworks.md is a complete app: compiled by tsc with
+ * `emitDecoratorMetadata` and without it, each build must start and answer. Without the metadata,
+ * dependency injection into the strategy subclass rests on the recipe's `@Inject(UsersService)`:
+ * a valid token would otherwise be a 500 (`users` undefined) while refusals still answered.
+ *
+ * The block is taken from the Markdown as it is, with two changes: its `passport-lwa-token`
+ * imports point at lib/ (compiled along, so no build of dist/ is needed), and the strategy's
+ * options gain the emulator's URLs. Compiled as CommonJS under `module` node20 (Nest 12, ESM-only,
+ * through `require(esm)`, as the library loads it) into .tmp/, and run by plain Node in a child
+ * process: Jest cannot load NestJS 12 itself (see nestjs-entry.test.ts).
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { promisify } from 'node:util';
+import type { LwaEmulator } from '../../lib/testing';
+import { CLIENT_ID, useEmulator } from '../support/fixture';
+
+const root = join(__dirname, '..', '..');
+const work = join(root, '.tmp', 'nestjs-recipe');
+const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+
+const lwa = useEmulator();
+let emu: LwaEmulator;
+beforeAll(() => {
+  emu = lwa.emu;
+});
+
+/** The recipe: the NestJS section's TypeScript block that bootstraps an app. */
+function recipe(): string {
+  const markdown = readFileSync(join(root, 'docs', 'frameworks.md'), 'utf8');
+  const section = markdown.slice(
+    markdown.indexOf('## NestJS'),
+    markdown.indexOf('\n## ', markdown.indexOf('## NestJS')),
+  );
+  const block = [...section.matchAll(/^```ts\n([\s\S]*?)^```$/gm)]
+    .map((m) => m[1])
+    .find((code) => code.includes('NestFactory.create'));
+  if (!block) throw new Error('docs/frameworks.md: no NestJS block that bootstraps an app');
+  return block;
+}
+
+/** Writes the recipe for one variant and compiles it; resolves to the emitted entry file. */
+async function build(variant: Variant): Promise<string> {
+  const dir = join(work, variant);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const lib = (entry: string) =>
+    relative(dir, join(root, 'lib', entry))
+      .split('\\')
+      .join('/');
+  const options = '{ clientID: process.env.AMAZON_CLIENT_ID! }';
+  const source = recipe();
+  expect(source).toContain(options);
+  writeFileSync(
+    join(dir, 'app.ts'),
+    source
+      .replace("from 'passport-lwa-token/nestjs'", `from '${lib('adapters/nestjs/index')}'`)
+      .replace("from 'passport-lwa-token'", `from '${lib('index')}'`)
+      .replace(
+        options,
+        '{ clientID: process.env.AMAZON_CLIENT_ID!, tokenInfoURL: process.env.LWA_TOKENINFO_URL, profileURL: process.env.LWA_PROFILE_URL, cache: false }',
+      ),
+  );
+  writeFileSync(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'node20',
+        moduleResolution: 'node16',
+        lib: ['ES2023', 'DOM'],
+        types: ['node'],
+        strict: true,
+        esModuleInterop: true,
+        skipLibCheck: true,
+        experimentalDecorators: true,
+        emitDecoratorMetadata: variant === 'metadata',
+        rootDir: root,
+        outDir: join(dir, 'out'),
+      },
+      files: ['app.ts'],
+    }),
+  );
+  // The recipe must type-check; lib/ is checked by its own typecheck, so only app.ts counts here.
+  const output = await promisify(execFile)(process.execPath, [tsc, '-p', dir, '--pretty', 'false'], {
+    cwd: root,
+  }).then(
+    (r) => r.stdout,
+    (err: Error & { stdout?: string }) => err.stdout ?? err.message,
+  );
+  const recipeErrors = output.split('\n').filter((line) => line.includes('app.ts('));
+  expect(recipeErrors).toEqual([]);
+  return join(dir, 'out', relative(root, dir), 'app.js');
+}
+
+/** Starts the compiled app; resolves to its base URL once it says where it listens. */
+function start(entry: string): { child: ChildProcess; base: Promise<string> } {
+  const child = spawn(process.execPath, [entry], {
+    cwd: root,
+    env: {
+      ...process.env,
+      PORT: '0',
+      AMAZON_CLIENT_ID: CLIENT_ID,
+      LWA_TOKENINFO_URL: emu.tokenInfoURL,
+      LWA_PROFILE_URL: emu.profileURL,
+      NO_COLOR: '1',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const base = new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const port = /listening on http:\/\/\S+:(\d+)/.exec(stdout)?.[1];
+      if (port) resolve(`http://127.0.0.1:${port}`);
+    });
+    child.once('exit', (code) => reject(new Error(`the recipe exited (${code}) before listening:\n${stderr}`)));
+  });
+  return { child, base };
+}
+
+async function stop(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill();
+  await exited;
+}
+
+type Variant = 'metadata' | 'no-metadata';
+const VARIANTS: readonly Variant[] = ['metadata', 'no-metadata'];
+// Both builds at once: tsc spends most of its time waiting on the type-check of lib/ and Nest.
+let builds: Record<Variant, Promise<string>>;
+beforeAll(() => {
+  builds = { metadata: build('metadata'), 'no-metadata': build('no-metadata') };
+  // Each is awaited by its own describe; this only keeps a failure from being reported as unhandled.
+  for (const variant of VARIANTS) builds[variant].catch(() => undefined);
+});
+
+describe.each(VARIANTS)('the NestJS recipe compiled with %s', (variant) => {
+  let child: ChildProcess | undefined;
+  let base: string;
+  beforeAll(async () => {
+    const started = start(await builds[variant]);
+    child = started.child;
+    base = await started.base;
+  }, 120_000);
+  afterAll(() => stop(child));
+
+  test('a valid token: 200, the user from the injected UsersService', async () => {
+    const token = emu.mintToken({ clientID: CLIENT_ID, userID: 'amzn1.account.RECIPE', name: 'Ann' });
+    const res = await fetch(`${base}/api/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      user: { id: 'amzn1.account.RECIPE', name: 'Ann' },
+      secondsLeft: expect.any(Number),
+    });
+  });
+
+  test("another app's token: 401 invalid_token", async () => {
+    const token = emu.mintToken({ clientID: `${CLIENT_ID}.other` });
+    const res = await fetch(`${base}/api/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toMatch(/^Bearer realm="Users", error="invalid_token"/);
+  });
+
+  test('no token: 401', async () => {
+    const res = await fetch(`${base}/api/me`);
+    expect(res.status).toBe(401);
+  });
+});
