@@ -335,7 +335,7 @@ class AmazonStrategy extends AmazonTokenStrategy<User> {
     private readonly users: Users,
     emu: EmulatorURLs,
   ) {
-    super({ clientID: 'amzn1.application-oa2-client.consumer', ...emu, cache: false, retries: 0 });
+    super({ clientID: 'amzn1.application-oa2-client.consumer', ...emu, cache: false });
   }
 
   override validate(_accessToken: string, profile: AmazonProfile): User {
