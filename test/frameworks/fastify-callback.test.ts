@@ -27,7 +27,7 @@ beforeAll(async () => {
   passport.use(
     'amazon-token',
     new Strategy(
-      { clientID: CLIENT_ID, tokenInfoURL: emu.tokenInfoURL, profileURL: emu.profileURL, cache: false, retries: 0 },
+      { clientID: CLIENT_ID, tokenInfoURL: emu.tokenInfoURL, profileURL: emu.profileURL, cache: false },
       async (_token, profile) => (profile.id === 'amzn1.account.BLOCKED' ? false : { id: profile.id }),
     ),
   );

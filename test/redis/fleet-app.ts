@@ -1,14 +1,17 @@
 /**
- * One app instance of a fleet, run as a child process by ./fleet.test.ts: the test app with the
- * verification cache in Redis, through Keyv's Redis adapter (the README recipe).
+ * One app instance of a fleet, run as a child process by ./fleet.test.ts and bench/fleet.ts: the
+ * test app with the verification cache in Redis, through Keyv's Redis adapter (the README recipe:
+ * get/set/delete only), or, with STORE=redis-nx, through the small adapter over the Redis client
+ * that adds `setIfAbsent` (docs/caching-and-scale.md, "One verification per token").
  *
- * Env: REDIS_URL, TOKENINFO_URL, PROFILE_URL. IPC: sends `{ type: 'listening', port }`; answers
- * `{ type: 'events' }` with `{ type: 'events', events }`, the cache events seen so far, and
- * `{ type: 'settled' }` with the same once every store write begun so far has landed.
+ * Env: REDIS_URL, TOKENINFO_URL, PROFILE_URL, STORE (`keyv`, the default, or `redis-nx`). IPC: sends
+ * `{ type: 'listening', port }`; answers `{ type: 'events' }` with `{ type: 'events', events }`, the
+ * cache events seen so far, `{ type: 'take-events' }` the same with the events since the last
+ * `take-events`, and `{ type: 'settled' }` once every store write begun so far has landed.
  */
 import diagnostics_channel from 'node:diagnostics_channel';
-import { createKeyv } from '@keyv/redis';
-import { CHANNELS, Strategy, type CacheEvent } from '../../lib';
+import { createClient, createKeyv } from '@keyv/redis';
+import { CHANNELS, Strategy, type CacheStore, type ChannelMessages } from '../../lib';
 import { acceptAll, CLIENT_ID, mount } from '../support/fixture';
 
 const env = (name: string): string => {
@@ -17,28 +20,53 @@ const env = (name: string): string => {
   return value;
 };
 
-const events: CacheEvent[] = [];
-diagnostics_channel.subscribe(CHANNELS.cache, (event) => events.push(event as CacheEvent));
+const events: ChannelMessages['cache'][] = [];
+diagnostics_channel.subscribe(CHANNELS.cache, (event) => events.push(event as ChannelMessages['cache']));
 
 // The recipe: Keyv over Redis, keys as the strategy writes them (`lwa:v1:…`). With throwOnErrors a
 // Redis error reaches the strategy (a `store-error` event) instead of passing for a miss; every call
-// is bounded by `cache.storeTimeout`, so a Redis that is down or slow costs a miss, never a failed request.
-const keyv = createKeyv(env('REDIS_URL'), { throwOnErrors: true });
-keyv.on('error', () => undefined);
+// is bounded by a quarter of `timeout` (at most 100 ms), so a Redis that is down or slow costs a miss, never a failed request.
+function keyvStore(): CacheStore {
+  const keyv = createKeyv(env('REDIS_URL'), { throwOnErrors: true });
+  keyv.on('error', () => undefined);
+  return keyv;
+}
+
+// The adapter of docs/caching-and-scale.md: the Redis client @keyv/redis exports, JSON values, and
+// `setIfAbsent` as SET NX PX, so that one process of the fleet asks Amazon about a new token.
+function redisStore(): CacheStore {
+  const redis = createClient({ url: env('REDIS_URL') });
+  redis.on('error', () => undefined);
+  void redis.connect();
+  return {
+    get: async (key) => {
+      const json = await redis.get(key);
+      return json === null ? undefined : (JSON.parse(json) as unknown);
+    },
+    set: (key, value, ttlMs) => redis.set(key, JSON.stringify(value), { expiration: { type: 'PX', value: ttlMs } }),
+    delete: (key) => redis.del(key),
+    setIfAbsent: async (key, value, ttlMs) =>
+      (await redis.set(key, JSON.stringify(value), { expiration: { type: 'PX', value: ttlMs }, condition: 'NX' })) ===
+      'OK',
+  };
+}
+
+const inner = process.env.STORE === 'redis-nx' ? redisStore() : keyvStore();
 
 // The strategy does not make a request wait for its store write, so the test asks (IPC `settled`)
 // for every write begun so far to have landed before it sends the next process the same token.
 const writes = new Set<Promise<unknown>>();
-const store = {
-  get: (key: string) => keyv.get(key),
-  delete: (key: string) => keyv.delete(key),
-  set: (key: string, value: unknown, ttlMs: number) => {
-    const write = keyv.set(key, value, ttlMs);
+const store: CacheStore = {
+  get: (key) => inner.get(key),
+  delete: (key) => inner.delete(key),
+  set: (key, value, ttlMs) => {
+    const write = inner.set(key, value, ttlMs);
     writes.add(write);
     const done = (): void => void writes.delete(write);
     write.then(done, done);
     return write;
   },
+  ...(inner.setIfAbsent ? { setIfAbsent: inner.setIfAbsent.bind(inner) } : {}),
 };
 
 const strategy = new Strategy(
@@ -49,9 +77,15 @@ const server = mount(strategy).listen(0, '127.0.0.1', () => {
   const address = server.address();
   process.send?.({ type: 'listening', port: typeof address === 'object' && address !== null ? address.port : 0 });
 });
+server.keepAliveTimeout = 60_000;
 
+let taken = 0;
 process.on('message', (message: { type?: string }) => {
   if (message.type === 'events') process.send?.({ type: 'events', events });
+  if (message.type === 'take-events') {
+    process.send?.({ type: 'take-events', events: events.slice(taken) });
+    taken = events.length;
+  }
   if (message.type === 'settled') {
     void Promise.allSettled([...writes]).then(() => process.send?.({ type: 'settled' }));
   }

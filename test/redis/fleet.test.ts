@@ -8,7 +8,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createClient } from '@keyv/redis';
 import type request from 'supertest';
-import type { CacheEvent } from '../../lib';
+import type { ChannelMessages } from '../../lib';
 import { LwaEmulator } from '../../lib/testing';
 import { CLIENT_ID, describeWith, expectNoSliceOf, getMe, type MeBody } from '../support/fixture';
 import { REDIS_SERVER, startRedis, type RedisServer } from './redis-server';
@@ -40,8 +40,8 @@ class AppProcess {
   }
 
   /** The cache events this process has published so far (IPC is ordered: nothing is missed). */
-  async events(): Promise<CacheEvent[]> {
-    return ((await this.ask('events')).events as CacheEvent[] | undefined) ?? [];
+  async events(): Promise<ChannelMessages['cache'][]> {
+    return ((await this.ask('events')).events as ChannelMessages['cache'][] | undefined) ?? [];
   }
 
   /** Resolves once every store write this process has begun has landed in Redis. */

@@ -42,7 +42,6 @@ class AmazonStrategy extends AmazonTokenStrategy<User> {
       tokenInfoURL: process.env['LWA_TOKENINFO_URL'],
       profileURL: process.env['LWA_PROFILE_URL'],
       cache: false,
-      retries: 0,
     });
   }
 
