@@ -32,11 +32,12 @@ export const RETRIES = 1;
 export const CACHE_DEFAULTS = Object.freeze({ max: 10_000, ttl: 300_000, staleIfError: 900_000 });
 
 /**
- * The most `cache.max` accepts: a full cache of verified verdicts then holds about 100 MB (each
- * entry keeps the profile as Amazon sent it and as parsed: about 1 KB). lru-cache also allocates its
- * index for `max` up front, which is why an unbounded `max` could exhaust memory before any use.
+ * The most `cache.max` accepts: a full cache of verified verdicts then stays under 100 MB (each
+ * entry keeps the profile as Amazon sent it and as parsed: about 1.1 KB; bench/memory-bound.ts
+ * measured 98 MB for 90,000, 108 MB for 100,000). lru-cache also allocates its index for `max` up
+ * front, which is why an unbounded `max` could exhaust memory before any use.
  */
-export const MAX_CACHE_ENTRIES = 100_000;
+export const MAX_CACHE_ENTRIES = 90_000;
 
 /** The most `cache.ttl` and `cache.staleIfError` accept: an access token lives an hour. */
 export const MAX_CACHE_TTL_MS = 3_600_000;

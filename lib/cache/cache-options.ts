@@ -22,8 +22,8 @@ export interface CacheOptions {
   /**
    * Verified tokens kept in this process, least recently used dropped first: the whole cache, or,
    * with `store`, the local layer in front of it. Amazon's refusals are kept apart (at most 1000),
-   * so junk tokens never push out verified users. A whole number from 1 to 100000 (about 100 MB
-   * at most, full). Default 10000.
+   * so junk tokens never push out verified users. A whole number from 1 to 90000 (under 100 MB
+   * full: about 1.1 KB an entry). Default 10000.
    */
   max?: number;
   /**

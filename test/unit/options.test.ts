@@ -143,7 +143,7 @@ describe('numeric bounds: the max is accepted, one more is a TypeError naming th
   test('the bounds are the documented ones', () => {
     expect(BOUNDS.map(([name, , , max]) => [name, max])).toEqual([
       ['timeout', 60000],
-      ['cache.max', 100000],
+      ['cache.max', 90000],
       ['cache.ttl', 3600000],
       ['cache.staleIfError', 3600000],
       ['circuitBreaker.threshold', 1000],
@@ -173,7 +173,7 @@ describe('numeric bounds: the max is accepted, one more is a TypeError naming th
     });
     expect(o.timeout).toBe(60000);
     expect(o.circuitBreaker).toEqual({ threshold: 1000, cooldown: 3600000 });
-    expect(o.cache).toMatchObject({ max: 100000, ttl: 3600000, staleIfError: 3600000 });
+    expect(o.cache).toMatchObject({ max: 90000, ttl: 3600000, staleIfError: 3600000 });
   });
 });
 
