@@ -5,9 +5,11 @@
  * the emulator read the wall clock, which the tests move (Date.now).
  */
 import request from 'supertest';
-import { CHANNELS, type CacheEntry, type CacheEvent, type CacheStore } from '../../lib';
+import { CHANNELS, type CacheStore, type ChannelMessages } from '../../lib';
+import type { CacheEntry } from '../../lib/cache/entry';
 import type { Fault, LwaEmulator, MintOptions } from '../../lib/testing';
 import { CLIENT_ID, type MeBody, useEmulator, useMovableClock, recordEvents } from '../support/fixture';
+import { holdAtTokenInfo, listen, MAX_PENDING } from '../support/hold-pending';
 
 const lwa = useEmulator();
 let emu: LwaEmulator;
@@ -18,7 +20,7 @@ beforeAll(() => {
 // The clock: real time plus an offset the tests move (the emulator and the strategy read Date.now).
 const advance = useMovableClock();
 
-const events = recordEvents<CacheEvent>(CHANNELS.cache);
+const events = recordEvents<ChannelMessages['cache']>(CHANNELS.cache);
 
 const mint = (extra: Partial<MintOptions> = {}) => emu.mintToken({ clientID: CLIENT_ID, ...extra });
 const get = (app: Parameters<typeof request>[0], token: string) =>
@@ -34,7 +36,8 @@ class MapStore implements CacheStore {
     return entry && entry.expires > Date.now() ? (JSON.parse(entry.value) as unknown) : undefined;
   }
   async set(key: string, value: CacheEntry, ttlMs: number): Promise<boolean> {
-    this.ttls.push(ttlMs);
+    // A verification also takes a lease (`<key>:lease`) while it asks Amazon: only verdicts here.
+    if (!key.endsWith(':lease')) this.ttls.push(ttlMs);
     this.map.set(key, { value: JSON.stringify(value), expires: Date.now() + ttlMs });
     return true;
   }
@@ -77,14 +80,13 @@ describe('the in-memory cache', () => {
   test('with the circuit open: served stale at once, without a call to Amazon', async () => {
     const { app, strategy } = lwa.app({
       cache: { ttl: TTL },
-      retries: 0,
       circuitBreaker: { threshold: 1, cooldown: 600_000 },
     });
     const token = mint();
     await get(app, token).expect(200);
     advance(TTL + 1);
     emu.fault('both', { kind: 'status', status: 500 });
-    await get(app, mint()).expect(502); // opens the circuit
+    await get(app, mint()).expect(502); // one verification (its one retry included) in an outage: opens the circuit
     const before = { ...emu.calls };
     const res = await get(app, token).expect(200);
     expect(tokenInfo(res).stale).toBe(true);
@@ -93,17 +95,23 @@ describe('the in-memory cache', () => {
   });
 
   test('with too many pending: served stale at once too', async () => {
-    const { app, strategy } = lwa.app({ cache: { ttl: TTL }, maxPending: 1, timeout: 400, circuitBreaker: false });
+    // The held verifications end at `timeout`: long enough for all 64 to be sent and held first.
+    const { app, strategy } = lwa.app({ cache: { ttl: TTL }, timeout: 3000, circuitBreaker: false });
+    const server = await listen(app);
     const token = mint();
-    await get(app, token).expect(200);
+    await get(server.url, token).expect(200);
     advance(TTL + 1);
-    emu.fault('both', { kind: 'hang' });
-    const reached = emu.nextRequest();
-    const held = get(app, mint()).then((r) => r);
-    await reached;
-    const res = await get(app, token).expect(200);
+    const held = await holdAtTokenInfo(
+      emu,
+      server.url,
+      Array.from({ length: MAX_PENDING }, () => mint()),
+    );
+    const before = { ...emu.calls };
+    const res = await get(server.url, token).expect(200);
     expect(tokenInfo(res).stale).toBe(true);
-    expect((await held).status).toBe(504);
+    expect(emu.calls).toEqual(before); // no place for it: Amazon was not asked
+    for (const r of await Promise.all(held)) expect(r.status).toBe(504);
+    await server.close();
     await strategy.close();
   });
 
@@ -146,22 +154,25 @@ describe('the in-memory cache', () => {
   });
 
   test('a refusal is never served stale', async () => {
-    const { app, strategy } = lwa.app({ cache: { ttl: TTL, refusalTtl: 1_000 }, circuitBreaker: false });
+    const { app, strategy } = lwa.app({ cache: { ttl: TTL }, circuitBreaker: false });
     const token = emu.mintToken({ clientID: 'amzn1.application-oa2-client.other' });
     await get(app, token).expect(401);
-    advance(1_001);
+    advance(10_001); // past the refusal's 10 s (min(10 s, ttl))
     emu.fault('both', { kind: 'status', status: 503 });
     expect((await get(app, token)).status).toBe(502);
     await strategy.close();
   });
 
   test('a token Amazon refused after its verdict lapsed (revoked) is not served stale later', async () => {
-    const { app, strategy } = lwa.app({ cache: { ttl: TTL, refusalTtl: 0 }, circuitBreaker: false });
+    const { app, strategy } = lwa.app({ cache: { ttl: TTL }, circuitBreaker: false });
     const token = mint();
     await get(app, token).expect(200);
     emu.revoke(token);
     advance(TTL + 1);
     await get(app, token).expect(401);
+    // Past the refusal's 10 s: Amazon is asked again, and the verified verdict (still within
+    // staleIfError) must not stand in for it.
+    advance(10_001);
     emu.fault('both', { kind: 'status', status: 503 });
     expect((await get(app, token)).status).toBe(502);
     await strategy.close();
