@@ -1,0 +1,170 @@
+/**
+ * One verification per token across verifiers sharing a store (docs/caching-and-scale.md, "One
+ * verification per token"): the first takes a lease in the store and asks Amazon, the others wait
+ * for its verdict there. Several verifiers in this process stand for the processes of a fleet (each
+ * has its own single flight and local layer), over a Map-backed store, with and without
+ * `setIfAbsent`, against the emulator. The same with real processes and Redis:
+ * test/redis/fleet.test.ts.
+ */
+import { LwaUpstreamError, type CacheStore, type LwaVerifier } from '../../lib';
+import type { CacheEntry } from '../../lib/cache/entry';
+import { expectNoSliceOf, OTHER_CLIENT_ID, useEmulator } from '../support/fixture';
+
+const lwa = useEmulator();
+
+/** A Map-backed store: JSON copies, each key until its ttl; `setIfAbsent` only when `nx`. */
+class MapStore implements CacheStore {
+  readonly entries = new Map<string, { json: string; until: number }>();
+  setIfAbsent?: (key: string, value: CacheEntry, ttlMs: number) => Promise<boolean>;
+
+  constructor(nx: boolean) {
+    if (nx) {
+      this.setIfAbsent = async (key, value, ttlMs) => {
+        if (this.live(key) !== undefined) return false;
+        this.entries.set(key, { json: JSON.stringify(value), until: Date.now() + ttlMs });
+        return true;
+      };
+    }
+  }
+
+  async get(key: string): Promise<unknown> {
+    const json = this.live(key);
+    return json === undefined ? undefined : (JSON.parse(json) as unknown);
+  }
+
+  async set(key: string, value: CacheEntry, ttlMs: number): Promise<boolean> {
+    this.entries.set(key, { json: JSON.stringify(value), until: Date.now() + ttlMs });
+    return true;
+  }
+
+  async delete(key: string): Promise<boolean> {
+    return this.entries.delete(key);
+  }
+
+  /** Keys holding a lease now. */
+  get leases(): string[] {
+    return [...this.entries.keys()].filter((k) => k.endsWith(':lease') && this.live(k) !== undefined);
+  }
+
+  private live(key: string): string | undefined {
+    const entry = this.entries.get(key);
+    if (entry === undefined || !(entry.until > Date.now())) return undefined;
+    return entry.json;
+  }
+}
+
+/** `n` verifiers sharing `store`, as `n` processes of a fleet would. */
+const fleet = (n: number, store: CacheStore, timeout = 2000): LwaVerifier[] =>
+  Array.from({ length: n }, () => lwa.strategy({ cache: { store }, timeout }).verifier);
+
+/** Resolves once the store's pending writes (verdicts, then the lease's release) have landed. */
+const settle = async (store: MapStore): Promise<void> => {
+  for (let i = 0; i < 100 && store.leases.length > 0; i += 1) await new Promise((resolve) => setImmediate(resolve));
+};
+
+describe.each([
+  ['get/set/delete only', false, 2],
+  ['setIfAbsent', true, 1],
+])('a store with %s', (_name, nx, most) => {
+  test(`8 verifiers receiving one new token at once ask Amazon ${most === 1 ? 'once' : 'at most twice'}`, async () => {
+    const store = new MapStore(nx);
+    const verifiers = fleet(8, store);
+    for (let round = 0; round < 5; round += 1) {
+      const token = lwa.mint();
+      lwa.emu.resetCalls();
+      const results = await Promise.all(verifiers.map((v) => v.verify(token)));
+      expect(results.every((r) => r.ok)).toBe(true);
+      expect(lwa.emu.calls.tokeninfo).toBeGreaterThanOrEqual(1);
+      expect(lwa.emu.calls.tokeninfo).toBeLessThanOrEqual(most);
+      expect(lwa.emu.calls.profile).toBeLessThanOrEqual(most);
+      await settle(store);
+    }
+  });
+
+  test('a refusal is shared: the waiters get the leader’s, and Amazon is asked once', async () => {
+    const store = new MapStore(nx);
+    const token = lwa.emu.mintToken({ clientID: OTHER_CLIENT_ID });
+    const results = await Promise.all(fleet(4, store).map((v) => v.verify(token)));
+    expect(results.map((r) => !r.ok && r.reason)).toEqual(Array(4).fill('audience_mismatch'));
+    expect(lwa.emu.calls.tokeninfo).toBeLessThanOrEqual(most);
+  });
+
+  test('an outage is not cached: the leader’s error is its own, the waiters then ask Amazon themselves', async () => {
+    const store = new MapStore(nx);
+    const [leader, waiter] = fleet(2, store);
+    const token = lwa.mint();
+    // The leader's call and its one retry fail; whoever asks after that is answered.
+    lwa.emu.fault('tokeninfo', { kind: 'status', status: 503 }, { times: 2 });
+    const asked = lwa.emu.nextRequest((r) => r.endpoint === 'tokeninfo');
+    const first = leader.verify(token);
+    await asked; // the leader holds the lease and is asking Amazon
+    const second = waiter.verify(token);
+    await expect(first).rejects.toBeInstanceOf(LwaUpstreamError);
+    expect(await second).toMatchObject({ ok: true });
+    expect(lwa.emu.calls.tokeninfo).toBe(3);
+  });
+
+  test('a leader that hangs (or died) holds the others back by at most its lease, never past `timeout`', async () => {
+    const store = new MapStore(nx);
+    const [verifier] = fleet(1, store, 400); // lease: 200 ms
+    const token = lwa.mint();
+    // Another process takes the lease on this token, and its calls to Amazon hang.
+    const probe = fleet(1, store, 400)[0];
+    const asked = lwa.emu.nextRequest((r) => r.endpoint === 'tokeninfo');
+    lwa.emu.fault('both', { kind: 'hang' }, { times: 2 });
+    void probe.verify(token).catch(() => undefined);
+    await asked;
+    expect(store.leases).toHaveLength(1);
+    lwa.emu.clearFaults();
+    const result = await verifier.verify(token);
+    expect(result).toMatchObject({ ok: true });
+  });
+
+  test('the store down: each verifier asks Amazon on its own, without waiting or failing', async () => {
+    const down: CacheStore = {
+      get: () => Promise.reject(new Error('ECONNREFUSED')),
+      set: () => Promise.reject(new Error('ECONNREFUSED')),
+      delete: () => Promise.reject(new Error('ECONNREFUSED')),
+      ...(nx ? { setIfAbsent: () => Promise.reject(new Error('ECONNREFUSED')) } : {}),
+    };
+    const token = lwa.mint();
+    const results = await Promise.all(fleet(4, down).map((v) => v.verify(token)));
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(lwa.emu.calls.tokeninfo).toBe(4);
+  });
+
+  test('the lease holds no token, and is gone once the verdict is written', async () => {
+    const store = new MapStore(nx);
+    const token = lwa.mint();
+    const seen: string[] = [];
+    const set = store.set.bind(store);
+    store.set = async (key, value, ttlMs) => {
+      seen.push(key, JSON.stringify(value));
+      return set(key, value, ttlMs);
+    };
+    if (store.setIfAbsent) {
+      const nxSet = store.setIfAbsent;
+      store.setIfAbsent = async (key, value, ttlMs) => {
+        seen.push(key, JSON.stringify(value));
+        return nxSet(key, value, ttlMs);
+      };
+    }
+    await Promise.all(fleet(2, store).map((v) => v.verify(token)));
+    await settle(store);
+    expect(seen.some((s) => /^lwa:v1:[\w-]{12}:[\w-]{43}:lease$/.test(s))).toBe(true);
+    expectNoSliceOf(token, seen);
+    expect(store.leases).toEqual([]);
+  });
+
+  test('a revocation beats a lease and a verdict: refused at once', async () => {
+    const store = new MapStore(nx);
+    const [a, b] = fleet(2, store);
+    const token = lwa.mint();
+    await a.verify(token);
+    await settle(store);
+    await a.revoke(token);
+    lwa.emu.resetCalls();
+    expect(await b.verify(token)).toMatchObject({ ok: false, reason: 'token_revoked' });
+    expect(lwa.emu.calls.tokeninfo).toBe(0);
+  });
+});
