@@ -4,7 +4,9 @@
  * refusals never count. The breaker reads the wall clock, which the tests move (Date.now).
  */
 import request from 'supertest';
-import { CHANNELS, LwaCircuitOpenError, Strategy, type CircuitEvent } from '../../lib';
+import { CHANNELS, LwaUnavailableError, Strategy, type ChannelMessages } from '../../lib';
+import { RETRIES } from '../../lib/defaults';
+import { circuitOpen } from '../../lib/errors';
 import type { Fault, LwaEmulator } from '../../lib/testing';
 import { acceptAll, CLIENT_ID, useEmulator, useMovableClock, recordEvents } from '../support/fixture';
 
@@ -17,7 +19,7 @@ beforeAll(() => {
 // The clock: real time plus an offset the tests move (the emulator and the strategy read Date.now).
 const advance = useMovableClock();
 
-const events = recordEvents<CircuitEvent>(CHANNELS.circuit);
+const events = recordEvents<ChannelMessages['circuit']>(CHANNELS.circuit);
 
 const mint = () => emu.mintToken({ clientID: CLIENT_ID });
 const get = (app: Parameters<typeof request>[0], token = mint()) =>
@@ -25,6 +27,8 @@ const get = (app: Parameters<typeof request>[0], token = mint()) =>
 const calls = () => emu.calls.tokeninfo + emu.calls.profile;
 
 const breaker = { threshold: 3, cooldown: 10_000 };
+/** Calls to each endpoint one verification makes when Amazon keeps failing: the first and the one retry. */
+const ATTEMPTS = 1 + RETRIES;
 
 describe('opening', () => {
   test.each<[string, Fault, number, string]>([
@@ -61,9 +65,9 @@ describe('opening', () => {
   });
 
   test('a success in between starts the count again', async () => {
-    const { app, strategy } = lwa.app({ circuitBreaker: breaker, retries: 0 });
+    const { app, strategy } = lwa.app({ circuitBreaker: breaker });
     for (let round = 0; round < 3; round++) {
-      emu.fault('both', { kind: 'status', status: 500 }, { times: breaker.threshold - 1 });
+      emu.fault('both', { kind: 'status', status: 500 }, { times: ATTEMPTS * (breaker.threshold - 1) });
       for (let i = 0; i < breaker.threshold - 1; i++) await get(app).expect(502);
       emu.clearFaults();
       await get(app).expect(200);
@@ -75,7 +79,7 @@ describe('opening', () => {
 
 describe('after the cooldown', () => {
   test('one probe goes through: Amazon still down reopens it, Amazon back closes it', async () => {
-    const { app, strategy } = lwa.app({ circuitBreaker: breaker, retries: 0 });
+    const { app, strategy } = lwa.app({ circuitBreaker: breaker });
     emu.fault('both', { kind: 'status', status: 503 });
     for (let i = 0; i < breaker.threshold; i++) await get(app).expect(502);
     await get(app).expect(503);
@@ -86,8 +90,8 @@ describe('after the cooldown', () => {
 
     advance(1_000);
     let before = calls();
-    await get(app).expect(502); // the probe, still an outage
-    expect(calls()).toBe(before + 2);
+    await get(app).expect(502); // the probe, still an outage: both calls, each retried once
+    expect(calls()).toBe(before + 2 * ATTEMPTS);
     await get(app).expect(503); // open again
     expect(events.map((e) => e.state)).toEqual(['open', 'half-open', 'open']);
 
@@ -108,8 +112,8 @@ describe('after the cooldown', () => {
   });
 
   test('a refusal is a successful probe: Amazon is answering', async () => {
-    const { app, strategy } = lwa.app({ circuitBreaker: breaker, retries: 0 });
-    emu.fault('both', { kind: 'status', status: 500 }, { times: breaker.threshold });
+    const { app, strategy } = lwa.app({ circuitBreaker: breaker });
+    emu.fault('both', { kind: 'status', status: 500 }, { times: ATTEMPTS * breaker.threshold });
     for (let i = 0; i < breaker.threshold; i++) await get(app).expect(502);
     advance(breaker.cooldown);
     await get(app, `Atza|${'r'.repeat(400)}`).expect(401);
@@ -118,8 +122,8 @@ describe('after the cooldown', () => {
   });
 
   test('while the probe is in flight, every other verification still fails at once', async () => {
-    const { app, strategy } = lwa.app({ circuitBreaker: breaker, timeout: 300, retries: 0 });
-    emu.fault('both', { kind: 'status', status: 500 }, { times: breaker.threshold });
+    const { app, strategy } = lwa.app({ circuitBreaker: breaker, timeout: 300 });
+    emu.fault('both', { kind: 'status', status: 500 }, { times: ATTEMPTS * breaker.threshold });
     for (let i = 0; i < breaker.threshold; i++) await get(app).expect(502);
     emu.fault('both', { kind: 'hang' });
     advance(breaker.cooldown);
@@ -136,7 +140,7 @@ describe('after the cooldown', () => {
 
 describe('the option', () => {
   test('circuitBreaker: false never opens', async () => {
-    const { app, strategy } = lwa.app({ circuitBreaker: false, retries: 0 });
+    const { app, strategy } = lwa.app({ circuitBreaker: false });
     emu.fault('both', { kind: 'status', status: 500 });
     for (let i = 0; i < 20; i++) await get(app).expect(502);
     expect(events).toEqual([]);
@@ -144,7 +148,7 @@ describe('the option', () => {
   });
 
   test('on by default: 5 outages in a row, 10 s', async () => {
-    const { app, strategy } = lwa.app({ retries: 0 });
+    const { app, strategy } = lwa.app();
     emu.fault('both', { kind: 'status', status: 500 });
     for (let i = 0; i < 4; i++) await get(app).expect(502);
     expect(events).toEqual([]);
@@ -159,14 +163,18 @@ describe('the option', () => {
     await strategy.close();
   });
 
-  test('the error: a 503 LwaError, no endpoint, seconds until the probe', () => {
-    const err = new LwaCircuitOpenError(7);
-    expect([err.status, err.code, err.endpoint, err.retryAfterSeconds]).toEqual([
+  test('the error: a 503 LwaUnavailableError, no endpoint, seconds until the probe', () => {
+    const err = circuitOpen(7);
+    expect(err).toBeInstanceOf(LwaUnavailableError);
+    expect([err.status, err.code, err.endpoint, err.retryAfterSeconds, err.name]).toEqual([
       503,
       'ERR_LWA_CIRCUIT_OPEN',
       undefined,
       7,
+      'LwaUnavailableError',
     ]);
+    // While the probe is in flight there is no wait to promise.
+    expect(circuitOpen().retryAfterSeconds).toBeUndefined();
   });
 
   test.each([

@@ -4,13 +4,16 @@
  */
 import request from 'supertest';
 import type { LwaEmulator } from '../../lib/testing';
-import { CLIENT_ID, useEmulator } from '../support/fixture';
+import { CLIENT_ID, useEmulator, useMovableClock } from '../support/fixture';
 
 const lwa = useEmulator();
 let emu: LwaEmulator;
 beforeAll(() => {
   emu = lwa.emu;
 });
+
+// The clock: real time plus an offset the tests move (the emulator and the strategy read Date.now).
+const advance = useMovableClock();
 
 const get = (app: Parameters<typeof request>[0], token: string) =>
   request(app).get('/api/me').set('Authorization', `Bearer ${token}`);
@@ -42,13 +45,17 @@ describe('refusals never evict verified verdicts', () => {
   });
 
   test('a verified user who is later refused (revoked) is dropped from the verified side', async () => {
-    const { app, strategy } = lwa.app({ cache: { ttl: 1 } });
+    // ttl 10 s: verified verdicts and refusals (min(10 s, ttl)) are both kept 10 s.
+    const { app, strategy } = lwa.app({ cache: { ttl: 10_000 } });
     const token = emu.mintToken({ clientID: CLIENT_ID });
     await get(app, token).expect(200);
     emu.revoke(token);
-    // ttl 1 ms: the next request asks Amazon, which refuses; the refusal is then what is cached.
+    await get(app, token).expect(200); // the verified verdict still answers
+    advance(10_001);
+    // Past ttl: the next request asks Amazon, which refuses; the refusal is then what is cached.
     await get(app, token).expect(401);
     emu.resetCalls();
+    advance(9_000);
     await get(app, token).expect(401);
     expect(emu.calls.tokeninfo).toBe(0);
     await strategy.close();
