@@ -16,7 +16,7 @@ import { constants, PerformanceObserver, type NodeGCPerformanceDetail } from 'no
 import { createKeyv } from '@keyv/redis';
 import express from 'express';
 import passport from 'passport';
-import { CHANNELS, Strategy, type AmazonAuthInfo, type CacheEvent, type CircuitEvent } from '../lib';
+import { CHANNELS, Strategy, type AmazonAuthInfo, type ChannelMessages } from '../lib';
 import type { StrategyOptions } from '../lib';
 import { serve } from './ipc';
 
@@ -24,12 +24,12 @@ const env = (name: string): string => process.env[name] ?? '';
 
 const cacheEvents: Record<string, number> = {};
 diagnostics_channel.subscribe(CHANNELS.cache, (event) => {
-  const { type } = event as CacheEvent;
+  const { type } = event as ChannelMessages['cache'];
   cacheEvents[type] = (cacheEvents[type] ?? 0) + 1;
 });
-const circuitEvents: Array<CircuitEvent & { at: number }> = [];
+const circuitEvents: Array<ChannelMessages['circuit'] & { at: number }> = [];
 diagnostics_channel.subscribe(CHANNELS.circuit, (event) => {
-  circuitEvents.push({ ...(event as CircuitEvent), at: Date.now() });
+  circuitEvents.push({ ...(event as ChannelMessages['circuit']), at: Date.now() });
 });
 
 // The live heap, read right after each full (major) GC V8 runs by itself: what the app holds on to,

@@ -6,7 +6,7 @@ import diagnostics_channel from 'node:diagnostics_channel';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import passport from 'passport';
-import { CHANNELS, Strategy, type CacheEvent } from '../lib';
+import { CHANNELS, Strategy, type ChannelMessages } from '../lib';
 import { serve } from './ipc';
 import { NaiveStrategy } from './naive';
 
@@ -59,7 +59,7 @@ function strategyFor(name: string): passport.Strategy {
 const cacheEvents: Record<string, number> = {};
 if (env('COUNT_CACHE_EVENTS') === '1') {
   diagnostics_channel.subscribe(CHANNELS.cache, (event) => {
-    const { type } = event as CacheEvent;
+    const { type } = event as ChannelMessages['cache'];
     cacheEvents[type] = (cacheEvents[type] ?? 0) + 1;
   });
 }
