@@ -4,13 +4,14 @@ import { DEFAULT_TIMEOUT_MS, MAX_REVOCATIONS, MAX_TOKEN_LIFE_MS } from '../defau
 import { LwaUnavailableError, isOutage } from '../errors';
 import { publishCache, type CacheEvent } from '../observability/events';
 import { traceCache } from '../observability/tracing';
-import type { Audience, TokenVerifier, Verdict } from '../amazon/amazon-verifier';
+import type { Audience, Need, TokenVerifier, Verdict } from '../amazon/amazon-verifier';
 import { deepFreeze } from './deep-freeze';
 import { GuardedStoreCache } from './guarded-store';
 import { leaseKeyOf, Leases, type Lead } from './lease';
 import { LocalLayer } from './local-layer';
 import { capFresh, longerLived, rememberFor, staleStandIn, type Remembered } from './remembered';
 import { REVOKED, revokedKey, Revocations } from './revocations';
+import { serves } from './serves';
 import { SingleFlight } from './single-flight';
 
 import type { CacheSettings } from './cache-options';
@@ -45,6 +46,10 @@ const STALE: CacheEvent = Object.freeze({ type: 'stale' });
  * mutated it would otherwise change what later requests see.
  *
  * Each verification (store lookup, then Amazon) runs under one {@link Deadline} of `timeout`.
+ *
+ * Profile-free verdicts (`need` `'id'`: tokeninfo alone) share the token's key: a full verdict
+ * answers a profile-free verification, never the other way round ({@link serves}); a verification
+ * that needs the profile treats a profile-free verdict as a miss, and Amazon's full one replaces it.
  */
 export class CachedVerifier implements TokenVerifier {
   private readonly flights = new SingleFlight<Verdict>();
@@ -74,7 +79,8 @@ export class CachedVerifier implements TokenVerifier {
    * Each verification runs under a deadline of its own (`timeout`), not a caller's. `trace`, given
    * when someone traces, is told the cache result, and the attempts when this request asks Amazon.
    */
-  verify(token: string, audience: Audience): Promise<Verdict> {
+  // `_deadline`: the interface's; a caller's deadline is not taken, as said above.
+  verify(token: string, audience: Audience, _deadline?: Deadline, need: Need = 'profile'): Promise<Verdict> {
     const digest = hash('sha256', token, 'base64url');
     // Before any verdict, kept or in flight: a revoked token is refused without asking anyone.
     if (this.revocations.has(digest)) {
@@ -84,18 +90,24 @@ export class CachedVerifier implements TokenVerifier {
     }
     const key = `lwa:v1:${audience.tag}:${digest}`;
     const remembered = this.local?.get(key);
-    if (remembered !== undefined && remembered.freshUntil > this.now()) {
+    if (remembered !== undefined && remembered.freshUntil > this.now() && serves(remembered.verdict, need)) {
       publishCache(remembered.verdict.ok ? HIT_VERIFIED : HIT_REFUSED);
       traceCache('hit');
       return Promise.resolve(remembered.verdict);
     }
-    const flight = this.flights.joinable(key);
+    // A profile-free verification has flights of its own (their verdict would not do for the
+    // profile), and may join one that fetches the profile too.
+    const flightKey = need === 'id' ? `${key}${ID_FLIGHT}` : key;
+    const start = (): Promise<Verdict> =>
+      this.flights.start(flightKey, () => this.load(key, token, audience, remembered, need));
+    const flight = this.flights.joinable(key) ?? (need === 'id' ? this.flights.joinable(flightKey) : undefined);
     if (flight !== undefined) {
       publishCache(SHARED);
       traceCache('shared');
-      return flight;
+      // A profile flight may end in the profile's own refusal, which says nothing of tokeninfo.
+      return need === 'id' ? flight.then((verdict) => (serves(verdict, need) ? verdict : start())) : flight;
     }
-    return this.flights.start(key, () => this.load(key, token, audience, remembered));
+    return start();
   }
 
   /** Entries in the in-process layer, verified verdicts and refusals (for tests and the benchmark). */
@@ -105,16 +117,27 @@ export class CachedVerifier implements TokenVerifier {
   }
 
   /** A verification: the store, then Amazon; `lapsed` is what the local layer held past its freshness. */
-  private async load(key: string, token: string, audience: Audience, lapsed: Remembered | undefined): Promise<Verdict> {
+  private async load(
+    key: string,
+    token: string,
+    audience: Audience,
+    lapsed: Remembered | undefined,
+    need: Need,
+  ): Promise<Verdict> {
     const deadline = new Deadline(this.timeout);
+    const usable = (kept: Remembered | undefined) =>
+      kept !== undefined && serves(kept.verdict, need) ? kept : undefined;
     const digest = key.slice(key.lastIndexOf(':') + 1);
     if (this.tags.size < MAX_TAGS) this.tags.add(audience.tag);
     let lead: Lead | undefined;
     let written: Promise<unknown> | undefined;
     try {
-      let fallback = lapsed;
+      let fallback = usable(lapsed);
       if (this.leases) {
-        const found = await this.leases.before(key, digest, leaseKeyOf(key), deadline, () => true);
+        const flightKey = need === 'id' ? `${key}${ID_FLIGHT}` : key;
+        const found = await this.leases.before(key, digest, leaseKeyOf(flightKey), deadline, (kept) =>
+          serves(kept.verdict, need),
+        );
         if (found.kind === 'revoked') {
           this.keepLocally(key, { verdict: REVOKED, freshUntil: found.until, staleUntil: found.until });
           publishCache(HIT_REFUSED);
@@ -136,7 +159,7 @@ export class CachedVerifier implements TokenVerifier {
       traceCache('miss');
       let verdict: Verdict;
       try {
-        verdict = deepFreeze(await this.upstream.verify(token, audience, deadline));
+        verdict = deepFreeze(await this.upstream.verify(token, audience, deadline, need));
       } catch (err) {
         const stale = this.options !== false && canServeStale(err) ? staleStandIn(fallback, this.now()) : undefined;
         if (stale === undefined) throw err;
@@ -187,6 +210,11 @@ export class CachedVerifier implements TokenVerifier {
   private remember(key: string, verdict: Verdict): Promise<unknown> | undefined {
     if (this.options === false) return;
     const now = this.now();
+    // A profile-free verdict that landed after a full one for the same token must not replace it.
+    if (verdict.ok && verdict.verified.profileFree) {
+      const kept = this.local?.get(key);
+      if (kept !== undefined && kept.freshUntil > now && serves(kept.verdict, 'profile') && kept.verdict.ok) return;
+    }
     const remembered = rememberFor(verdict, now, this.options);
     if (remembered === undefined) {
       // Not worth keeping (a refusal with refusalTtl 0, a token about to expire); but whatever was
@@ -206,6 +234,9 @@ export class CachedVerifier implements TokenVerifier {
     this.local.set(key, this.store ? capFresh(remembered, this.now(), this.options.localTtl) : remembered);
   }
 }
+
+/** Appended to a key for a profile-free flight. */
+const ID_FLIGHT = '#id';
 
 /** Audience tags remembered for `revoke` (as many as the audience resolver memoizes). */
 const MAX_TAGS = 1000;

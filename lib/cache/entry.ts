@@ -1,5 +1,6 @@
 import { MAX_JSON_DEPTH } from '../defaults';
 import { nestsDeeperThan } from '../amazon/json-depth';
+import { idOnlyProfile } from '../amazon/amazon-verifier';
 import { normalizeProfile } from '../amazon/profile';
 import { refusals, type Refusal, type RefusalReason } from '../refusal';
 import type { CheckedTokenInfo } from '../amazon/token-info';
@@ -38,9 +39,11 @@ export interface CacheStore {
  * A verified entry may carry `staleUntil` (epoch ms, never past the token's expiry): until then it
  * may still stand in for Amazon during an outage (`cache.staleIfError`); the store is asked to keep
  * it that long. The profile is kept as Amazon's answer (`profileRaw`) and rebuilt on read, `_raw`
- * and `_json` included. Two more kinds sit under keys of their own: a lease (`lease`: a random ID,
- * under `<verdict key>:lease`, for one verification at most) and a revocation (`revoked: true`,
- * under `lwa:v1:revoked:<SHA-256>`, until the token's expiry).
+ * and `_json` included; a profile-free verdict (tokeninfo alone) has `profileFree: true` and no
+ * `profileRaw`, so a version that does not know it reads a miss, never a profile. Two more kinds
+ * sit under keys of their own: a lease (`lease`: a random ID, under `<verdict key>:lease`, for one
+ * verification at most) and a revocation (`revoked: true`, under `lwa:v1:revoked:<SHA-256>`, until
+ * the token's expiry).
  * @example
  * ```ts
  * // What a custom store receives: JSON-safe, no token (the key is a SHA-256 of it).
@@ -66,6 +69,14 @@ export type CacheEntry =
       };
       readonly profileRaw: string;
     }
+  | {
+      readonly v: 1;
+      readonly until: number;
+      readonly staleUntil?: number;
+      readonly verdict: 'verified';
+      readonly tokenInfo: CacheEntryTokenInfo;
+      readonly profileFree: true;
+    }
   | { readonly v: 1; readonly until: number; readonly verdict: 'refused'; readonly reason: RefusalReason }
   | LeaseEntry
   | RevokedEntry;
@@ -81,10 +92,11 @@ export function encodeEntry({ verdict, freshUntil: until, staleUntil }: Remember
   if (t.appID !== undefined) tokenInfo.appID = t.appID;
   if (t.issuedAt !== undefined) tokenInfo.issuedAt = t.issuedAt;
   const stale = staleUntil > until ? { staleUntil } : {};
+  if (verdict.verified.profileFree) return { v: 1, until, ...stale, verdict: 'verified', tokenInfo, profileFree: true };
   return { v: 1, until, ...stale, verdict: 'verified', tokenInfo, profileRaw: profile._raw };
 }
 
-type CacheEntryTokenInfo = Extract<CacheEntry, { verdict: 'verified' }>['tokenInfo'];
+type CacheEntryTokenInfo = Extract<CacheEntry, { verdict: 'verified'; profileRaw: string }>['tokenInfo'];
 
 /** The refusals a verification can end in, by reason: what a cached refusal may name. */
 const CACHEABLE_REFUSALS: ReadonlyMap<string, Refusal> = new Map(
@@ -113,12 +125,23 @@ export function decodeEntry(value: unknown, now: number): Remembered | undefined
   }
   const staleUntil = typeof value.staleUntil === 'number' && value.staleUntil > until ? value.staleUntil : until;
   if (value.verdict !== 'verified' || !(staleUntil > now) || !isRecord(value.tokenInfo)) return undefined;
-  if (typeof value.profileRaw !== 'string') return undefined;
+  const profileFree = value.profileFree === true;
+  if (!profileFree && typeof value.profileRaw !== 'string') return undefined;
   const { aud, appID, userID, expiresAt, issuedAt } = value.tokenInfo;
   if (typeof aud !== 'string' || typeof userID !== 'string' || typeof expiresAt !== 'number' || !(expiresAt > now))
     return undefined;
   if ((appID !== undefined && typeof appID !== 'string') || (issuedAt !== undefined && typeof issuedAt !== 'number'))
     return undefined;
+  const lifetimes = { freshUntil: Math.min(until, expiresAt), staleUntil: Math.min(staleUntil, expiresAt) };
+  if (profileFree) {
+    if (userID === '') return undefined;
+    const tokenInfo: CheckedTokenInfo = { aud, appID, userID, expiresAt, issuedAt };
+    return {
+      verdict: { ok: true, verified: { tokenInfo, profile: idOnlyProfile(userID), profileFree: true } },
+      ...lifetimes,
+    };
+  }
+  if (typeof value.profileRaw !== 'string') return undefined;
   let json: unknown;
   try {
     json = JSON.parse(value.profileRaw);
@@ -129,11 +152,7 @@ export function decodeEntry(value: unknown, now: number): Remembered | undefined
   const profile = normalizeProfile(json, value.profileRaw);
   if (profile === undefined || profile.id !== userID) return undefined;
   const tokenInfo: CheckedTokenInfo = { aud, appID, userID, expiresAt, issuedAt };
-  return {
-    verdict: { ok: true, verified: { tokenInfo, profile } },
-    freshUntil: Math.min(until, expiresAt),
-    staleUntil: Math.min(staleUntil, expiresAt),
-  };
+  return { verdict: { ok: true, verified: { tokenInfo, profile } }, ...lifetimes };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
