@@ -1,7 +1,7 @@
 /**
  * docs/doors.md, "Fetch-API servers": a plain Fetch handler of the shape Bun.serve and Deno.serve
- * take, served on Node by @hono/node-server and called with `new Request(...)` objects. (Bun and Deno
- * themselves are tested elsewhere.) The recipe block below is the document's, verbatim but for the
+ * take, served on Node by @hono/node-server and called with `new Request(...)` objects (Bun and Deno
+ * themselves are not run here). The recipe block below is the document's, verbatim but for the
  * package's import (test/doors/docs-match.test.ts checks).
  */
 

@@ -18,10 +18,12 @@ export function honoApp(verifier: LwaVerifier<Request>): Hono<{ Variables: { cus
     return next();
   });
   app.get('/api/me', (c) => c.json({ user: { id: c.get('customer').id, name: c.get('customer').displayName } }));
-  // Amazon unreachable: 502, 503 or 504, no challenge. A 401 would sign the client out.
-  app.onError((err, c) =>
-    err instanceof LwaError ? c.json({ error: err.code }, err.status as 502 | 503 | 504) : c.json({}, 500),
-  );
+  app.onError((err, c) => {
+    // Amazon unreachable: 502, 503 or 504, no challenge. A 401 would sign the client out.
+    if (err instanceof LwaError) return c.json({ error: err.code }, err.status as 502 | 503 | 504);
+    console.error(err); // anything else: as Hono's default handler does
+    return c.text('Internal Server Error', 500);
+  });
   return app;
 }
 // end of recipe
