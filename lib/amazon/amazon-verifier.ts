@@ -5,11 +5,23 @@ import { normalizeProfile, type AmazonProfile } from './profile';
 import { refusals, type Refusal } from '../refusal';
 import { checkTokenInfo, type CheckedTokenInfo } from './token-info';
 
-/** A token Amazon vouched for: issued to one of our clients, with the customer's profile. */
-interface VerifiedToken {
+/**
+ * A token Amazon vouched for: issued to one of our clients, with the customer's profile.
+ * `profileFree`: only tokeninfo was asked (a route that needs no more than `profile:user_id`), and
+ * `profile` is built from its `user_id` alone ({@link idOnlyProfile}); such a verdict never answers
+ * a verification that needs the profile.
+ */
+export interface VerifiedToken {
   readonly tokenInfo: CheckedTokenInfo;
   readonly profile: AmazonProfile;
+  readonly profileFree?: true;
 }
+
+/**
+ * What a verification must get from Amazon: `'profile'`, tokeninfo and the profile (the default);
+ * `'id'`, tokeninfo alone, which proves the audience and names the customer (half the calls).
+ */
+export type Need = 'profile' | 'id';
 
 /**
  * A verdict on a token. `stale`: Amazon could not be asked, and this verified verdict is past its
@@ -40,18 +52,20 @@ export interface Audience extends AudienceRules {
  * result and the attempts made.
  */
 export interface TokenVerifier {
-  verify(token: string, audience: Audience, deadline?: Deadline): Promise<Verdict>;
+  verify(token: string, audience: Audience, deadline?: Deadline, need?: Need): Promise<Verdict>;
 }
 
 /**
  * Asks Amazon about a token: tokeninfo and profile at once (one round trip, not two), and success
  * needs both. Amazon's definite refusals win over an outage on the other call, since the token is
- * then known to be bad; otherwise an outage is an error, never a refusal.
+ * then known to be bad; otherwise an outage is an error, never a refusal. With `need` `'id'`,
+ * tokeninfo alone (profile-free).
  */
 export class AmazonVerifier implements TokenVerifier {
   constructor(private readonly client: AmazonClient) {}
 
-  async verify(token: string, rules: AudienceRules, deadline?: Deadline): Promise<Verdict> {
+  async verify(token: string, rules: AudienceRules, deadline?: Deadline, need: Need = 'profile'): Promise<Verdict> {
+    if (need === 'id') return decideIdOnly(await this.client.tokenInfo(token, deadline), rules);
     const [info, profile] = await Promise.allSettled([
       this.client.tokenInfo(token, deadline),
       this.client.profile(token, deadline),
@@ -61,6 +75,39 @@ export class AmazonVerifier implements TokenVerifier {
 }
 
 const refuse = (refusal: Refusal): Verdict => ({ ok: false, refusal });
+
+/**
+ * The profile of a profile-free verdict: what Amazon's profile endpoint answers a token that has
+ * only `profile:user_id` (`{"user_id": …}`), built from tokeninfo's `user_id`, so that `verify`
+ * code sees the same shape either way.
+ */
+export function idOnlyProfile(userID: string): AmazonProfile {
+  const json = { user_id: userID };
+  return { provider: 'amazon', id: userID, _raw: JSON.stringify(json), _json: json };
+}
+
+/** A token issued to another client or app: its refusal; `undefined` when the audience is ours. */
+function audienceRefusal(tokenInfo: CheckedTokenInfo, rules: AudienceRules): Verdict | undefined {
+  if (!rules.clientIDs.has(tokenInfo.aud)) return refuse(refusals.audienceMismatch);
+  if (rules.appIDs && (tokenInfo.appID === undefined || !rules.appIDs.has(tokenInfo.appID))) {
+    return refuse(refusals.appIdMismatch);
+  }
+  return undefined;
+}
+
+/** The verdict from tokeninfo alone: it proves the audience and names the customer. */
+function decideIdOnly(info: AmazonAnswer, rules: AudienceRules): Verdict {
+  if (info.kind === 'refusal') {
+    return refuse(info.error === 'insufficient_scope' ? refusals.insufficientScope : refusals.tokenRejected);
+  }
+  const tokenInfo = checkTokenInfo(info.json, Date.now());
+  return (
+    audienceRefusal(tokenInfo, rules) ?? {
+      ok: true,
+      verified: { tokenInfo, profile: idOnlyProfile(tokenInfo.userID), profileFree: true },
+    }
+  );
+}
 
 function decide(
   info: PromiseSettledResult<AmazonAnswer>,
@@ -83,10 +130,8 @@ function decide(
     return refuse(info.value.error === 'insufficient_scope' ? refusals.insufficientScope : refusals.tokenRejected);
   }
   const tokenInfo = checkTokenInfo(info.value.json, now);
-  if (!rules.clientIDs.has(tokenInfo.aud)) return refuse(refusals.audienceMismatch);
-  if (rules.appIDs && (tokenInfo.appID === undefined || !rules.appIDs.has(tokenInfo.appID))) {
-    return refuse(refusals.appIdMismatch);
-  }
+  const mismatch = audienceRefusal(tokenInfo, rules);
+  if (mismatch) return mismatch;
 
   if (profile.status === 'rejected') throw profile.reason;
   if (profile.value.kind === 'refusal') {

@@ -2,7 +2,7 @@ import type { CircuitBreaker } from './circuit-breaker';
 import type { Deadline } from '../amazon/deadline';
 import { isOutage, overloaded } from '../errors';
 import type { PendingLimit } from './pending-limit';
-import type { Audience, TokenVerifier, Verdict } from '../amazon/amazon-verifier';
+import type { Audience, Need, TokenVerifier, Verdict } from '../amazon/amazon-verifier';
 
 /**
  * Decides whether a verification may call Amazon now: the circuit breaker first (an open circuit
@@ -17,14 +17,14 @@ export class AmazonGate implements TokenVerifier {
     private readonly breaker: CircuitBreaker | undefined,
   ) {}
 
-  async verify(token: string, audience: Audience, deadline?: Deadline): Promise<Verdict> {
+  async verify(token: string, audience: Audience, deadline?: Deadline, need?: Need): Promise<Verdict> {
     const ticket = this.breaker?.admit();
     if (!this.pending.tryAcquire()) {
       if (ticket) this.breaker?.released(ticket);
       throw overloaded(this.pending.max);
     }
     try {
-      const verdict = await this.upstream.verify(token, audience, deadline);
+      const verdict = await this.upstream.verify(token, audience, deadline, need);
       if (ticket) this.breaker?.succeeded(ticket);
       return verdict;
     } catch (err) {
