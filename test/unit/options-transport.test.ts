@@ -96,8 +96,8 @@ describe('how the token travels to tokeninfo (the `tokenInfoTransport` option wa
         expect(r.tokenVia).toBe('x-amz-access-token');
         expect(r.headers['x-amz-access-token'] === token).toBe(true);
       }
-      // The listener heard every request made, so an empty list cannot pass for a clean one.
-      expect(urls).toHaveLength(lwa.emu.requests.length);
+      // The listener heard every tokeninfo call, so an empty list cannot pass for a clean one. (The
+      // profile call is not counted: after a refusal it may still be on its way, and arrive later.)
       expect(urls.filter((url) => url.startsWith(lwa.emu.tokenInfoURL))).toHaveLength(tokenInfoCalls);
       expectNoSliceOf(token, urls);
     }
