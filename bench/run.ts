@@ -10,11 +10,17 @@
  * The machine may be shared (CI runners, other jobs): implementations are measured in alternating
  * rounds so that a noisy moment touches all of them, and each result is the best or the median of
  * its rounds (said beside each). BENCH_QUICK=1 shrinks every count, to check the harness.
+ *
+ * `npm run bench -- --only cpu` runs one section alone: the CPU cost of a cached authentication,
+ * measured in a child process on the library as built (cpu.ts).
  */
+import { spawn } from 'node:child_process';
 import os from 'node:os';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Agent, request } from 'undici';
 import { DEFAULT_CONNECTIONS } from '../lib/defaults';
+import type { CpuOptions, CpuResult } from './cpu';
 import { Helper } from './ipc';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -32,6 +38,21 @@ const WARM = {
 };
 const HERD = { requests: QUICK ? 200 : 1000, latencyMs: 1000 };
 const MEMORY = { max: 10_000, checkpoints: QUICK ? [10_000, 20_000] : [10_000, 50_000, 100_000, 150_000, 200_000] };
+/** CPU: authentications on cached tokens, ours and a no-op's in alternating rounds; the best difference counts. */
+const CPU: CpuOptions = { tokens: 100, authentications: QUICK ? 5_000 : 50_000, rounds: QUICK ? 1 : 7 };
+const CPU_TARGET_US = 3;
+
+/** The sections `--only` can run alone. */
+const SECTIONS = ['cpu'] as const;
+const ONLY = ((): (typeof SECTIONS)[number] | undefined => {
+  const at = process.argv.indexOf('--only');
+  if (at === -1) return undefined;
+  const section = process.argv[at + 1];
+  if (!SECTIONS.includes(section as (typeof SECTIONS)[number])) {
+    throw new TypeError(`--only takes one of: ${SECTIONS.join(', ')} (got ${String(section)})`);
+  }
+  return section as (typeof SECTIONS)[number];
+})();
 
 type Impl = 'passport-lwa-token' | 'naive' | 'passport-amazon-token';
 const IMPLS: readonly Impl[] = ['passport-lwa-token', 'naive', 'passport-amazon-token'];
@@ -153,11 +174,50 @@ async function roundTrip(tokenInfoURL: string, token: string): Promise<number> {
   return median(times.slice(5));
 }
 
+/**
+ * The CPU measurement (cpu.ts), in a child process that runs the library as `tsc` builds it
+ * (as-built.cjs): tsx's keep-names helper would add its own cost to every authentication.
+ */
+function cpuCost(): Promise<CpuResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [join(__dirname, 'as-built.cjs'), join(__dirname, 'cpu-process.ts'), JSON.stringify(CPU)],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`the CPU measurement exited with ${String(code)}`));
+      resolve(JSON.parse(stdout) as CpuResult);
+    });
+  });
+}
+
+/** The CPU figure's lines: the result against the target, and how it was measured. */
+function cpuLines(cpu: CpuResult): string[] {
+  const verdict = cpu.overNoop <= CPU_TARGET_US ? 'meets' : 'misses';
+  return [
+    `cpu: ${fmt(cpu.overNoop, 2)} µs of CPU per cached authentication over a no-op strategy, best round (median ${fmt(cpu.medianOverNoop, 2)} µs); target ≤ ${CPU_TARGET_US} µs: ${verdict} it.`,
+    `cpu: Strategy#authenticate driven as Passport does (Object.create(strategy) with success/fail/error), ${fmt(CPU.authentications)} times a round on ${CPU.tokens} cached tokens, ` +
+      `against the same loop on a no-op strategy, ${CPU.rounds} alternating rounds, best of the differences; library as built (tsc), not tsx;` +
+      ` µs per authentication: ours ${cpu.ours.map((us) => fmt(us, 2)).join(' / ')}, no-op ${cpu.noop.map((us) => fmt(us, 2)).join(' / ')}.`,
+  ];
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const cpus = os.cpus();
   const machine = `${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${fmt(os.totalmem() / 2 ** 30, 1)} GiB, Node ${process.version}, ${os.platform()} ${os.arch()}`;
   log(`passport-lwa-token bench on ${machine}${QUICK ? ' (QUICK)' : ''}`);
+  if (ONLY === 'cpu') {
+    const cpu = await cpuCost();
+    process.stdout.write(
+      `passport-lwa-token bench, cpu only: ${machine}${QUICK ? ' (QUICK: numbers mean little)' : ''}\n${cpuLines(cpu).join('\n')}\n`,
+    );
+    return;
+  }
 
   const emu = Helper.start('emulator-process.ts');
   const urls = await emu.call<Urls>('start', { latencyMs: LATENCY_MS });
@@ -267,6 +327,9 @@ async function main(): Promise<void> {
     await memory.stop();
   }
 
+  log('cpu: passport-lwa-token (cached authentications)');
+  const cpu = await cpuCost();
+
   // ---- the table
   const coldP50 = (impl: Impl) => Math.min(...cold[impl].p50s);
   const noopRps = median(warm['no-op'].rps);
@@ -306,6 +369,13 @@ async function main(): Promise<void> {
       'no cache',
     ],
     [
+      'cpu: µs per cached authentication over a no-op strategy',
+      `≤ ${CPU_TARGET_US}`,
+      `${fmt(cpu.overNoop, 2)} µs (median ${fmt(cpu.medianOverNoop, 2)})`,
+      'not measured',
+      'not measured',
+    ],
+    [
       'upstream connections opened in the cold runs',
       `≤ ${DEFAULT_CONNECTIONS} (pool)`,
       ...IMPLS.map((i) => fmt(cold[i].connections)),
@@ -331,6 +401,7 @@ async function main(): Promise<void> {
       ` server CPU per request (median): no-op ${fmt(median(warm['no-op'].cpuPerRequest), 1)} µs, passport-lwa-token ${fmt(median(warm['passport-lwa-token'].cpuPerRequest), 1)} µs.`,
     `herd: emulator latency raised to ${fmt(HERD.latencyMs)} ms so that all requests are in flight together; passport-lwa-token: ${fmt(ours.events.miss ?? 0)} miss, ${fmt(ours.events.shared ?? 0)} joined the flight, ${fmt(ours.events.hit ?? 0)} cache hits.`,
     `memory (heap after GC, by tokens seen): ${samples.map((s) => `${fmt(s.tokens)}: ${mb(s.heapUsed)}`).join(', ')}.`,
+    ...cpuLines(cpu).slice(1),
     `connections: over all ${fmt(coldRequests)} cold requests of each; upstream calls in its last cold round: ${IMPLS.map((i) => `${i} ${fmt(cold[i].upstream)}`).join(', ')}.`,
     `total ${fmt((Date.now() - started) / 1000, 0)} s`,
   ];
