@@ -1,4 +1,5 @@
 import type { AmazonProfile } from '../../amazon/profile';
+import { VERIFY_NO_ANSWER_WARNING_MS } from '../../defaults';
 
 /**
  * What `verify` may hand back as the user: a falsy value refuses the sign-in.
@@ -86,10 +87,16 @@ export function checkVerifyShape(verify: (...args: never[]) => unknown, passReqT
  * returned promise, whichever comes first (NestJS's mixin, for one, calls `done` *and* returns a
  * promise). A throw, a rejection or `done(err)` rejects.
  *
- * So that no request is left hanging, a `verify` that declares no `done` parameter answers with
- * what it returns: a plain value is the user (as a promise's value would be), and `undefined` is an
- * error, since such a function has no way left to answer. One that declares `done` may call it
- * later (callback style), and so may one with a rest parameter, whose arity says nothing.
+ * Never a success that `done` contradicts: a function that can reach `done` ({@link mayCallDone}:
+ * it declares it, or has a rest parameter, as NestJS's mixin passes) is waited for, and a plain
+ * value it returns is never taken for the user (a callback API's incidental `true` must not sign
+ * anyone in); only a promise it returns answers too. A function that cannot reach `done` answers
+ * with what it returns: a plain value is the user (as a promise's value would be), and `undefined`
+ * is an error, since it has no way left to answer.
+ *
+ * Never a silent hang: a function still waited for after {@link VERIFY_NO_ANSWER_WARNING_MS} gets
+ * one process warning (per process) naming the likely mistake. The request keeps waiting (a slow
+ * database is not a mistake), as Passport waits for any strategy.
  */
 export function callVerify<TUser>(
   verify: (...args: never[]) => unknown,
@@ -97,9 +104,12 @@ export function callVerify<TUser>(
 ): Promise<VerifyAnswer<TUser>> {
   return new Promise((resolve, reject) => {
     let answered = false;
+    // Set once the function is known to be waited for; cleared by its answer.
+    const watch: { timer?: NodeJS.Timeout } = {};
     const done: VerifyDone<TUser> = (err, user, info) => {
       if (answered) return;
       answered = true;
+      clearTimeout(watch.timer);
       // Whatever the app passed as the error goes to Passport's error() unchanged, as with any strategy.
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
       if (err) reject(err);
@@ -118,19 +128,58 @@ export function callVerify<TUser>(
         (user) => done(null, user as VerifyResult<TUser>),
         (err: unknown) => done(err ?? new Error('verify() rejected without a reason')),
       );
-      return;
     }
     if (answered) return;
-    const declaresDone = verify.length > args.length;
-    if (declaresDone) return;
-    if (returned !== undefined) done(null, returned as VerifyResult<TUser>);
-    else if (verify.length > 0) done(new TypeError(NO_ANSWER));
+    if (!mayCallDone(verify, args.length) && !isThenable(returned)) {
+      if (returned !== undefined) done(null, returned as VerifyResult<TUser>);
+      else done(new TypeError(NO_ANSWER));
+      return;
+    }
+    watch.timer = setTimeout(() => warnNoAnswer(verify.length === 0), VERIFY_NO_ANSWER_WARNING_MS).unref();
   });
 }
 
 const NO_ANSWER =
   'passport-lwa-token: `verify` returned undefined and declares no `done` parameter, so it can never answer. ' +
   'Return the user (or false to refuse), or a promise of it; or declare `done` as its last parameter and call it.';
+
+/** The code of the warning for a `verify` that has not answered in {@link VERIFY_NO_ANSWER_WARNING_MS}. */
+export const VERIFY_NO_ANSWER_WARNING_CODE = 'PASSPORT_LWA_TOKEN_VERIFY_NO_ANSWER';
+
+let warnedNoAnswer = false;
+
+/** Once per process: a `verify` that never answers would otherwise hang its requests in silence. */
+function warnNoAnswer(arityUnknown: boolean): void {
+  if (warnedNoAnswer) return;
+  warnedNoAnswer = true;
+  const seconds = VERIFY_NO_ANSWER_WARNING_MS / 1000;
+  const why = arityUnknown
+    ? 'It declares no parameters (or only a rest parameter), so it is waited for until it calls `done` ' +
+      '(its last argument) or settles a promise it returned; a plain value it returns is not taken as the user. '
+    : 'It declares `done`, so it is waited for until it calls `done` or settles a promise it returned. ';
+  process.emitWarning(
+    `passport-lwa-token: \`verify\` has not answered a request in ${seconds} s. ${why}` +
+      'Likely mistake: a forgotten `done(null, user)` call, or a missing `return`/`async`. The request is still waiting.',
+    { code: VERIFY_NO_ANSWER_WARNING_CODE },
+  );
+}
+
+/**
+ * Whether `verify` can reach `done` (its last argument): it declares more parameters than the
+ * arguments before `done`, or its arity (`length`) says nothing. Arity 0 is a function with no
+ * parameters, or only a rest parameter (`(...params)`), or only parameters with defaults; and a
+ * `function` can read `arguments`. Only the source tells these apart: a function whose parameter
+ * list is empty and that never names `arguments` cannot reach `done`. A function whose source is
+ * not shown (a bound or native one) is assumed to reach it.
+ */
+function mayCallDone(verify: (...args: never[]) => unknown, argCount: number): boolean {
+  if (verify.length > argCount) return true;
+  if (verify.length > 0) return false;
+  const source = Function.prototype.toString.call(verify);
+  if (source.includes('[native code]')) return true;
+  const emptyParameters = /^[^(]*\(\s*\)/.test(source);
+  return !emptyParameters || /\barguments\b/.test(source);
+}
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
