@@ -131,3 +131,18 @@ export const MAX_BODY_BYTES = 64 * 1024;
 
 /** Node's timers hold at most this many milliseconds: the ceiling of every time option. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * A deadline whose timer runs more than this late was missed because our own event loop was
+ * blocked (a synchronous stall), not because Amazon was slow: such a timeout does not count toward
+ * the circuit breaker. Timers on a loaded but healthy event loop run a few milliseconds late (the
+ * drill measured up to 53 ms on a busy 2-core machine, 99 ms once); a stall is longer.
+ */
+export const STALL_MS = 100;
+
+/**
+ * A `verify` that may still call `done` (it declares `done`, or only a rest parameter) is waited
+ * for. If it has not answered after this long, one process warning (per process) names the likely
+ * mistake; the request keeps waiting, as Passport waits for any strategy.
+ */
+export const VERIFY_NO_ANSWER_WARNING_MS = 10_000;
