@@ -74,7 +74,8 @@ export class AmazonClient {
 
   /** Closes the pool if the client created it. */
   async close(): Promise<void> {
-    if (this.ownsDispatcher) await this.dispatcher.close();
+    // Bun answers `undici` with a stand-in of its own, whose Agent has no close(): nothing to release.
+    if (this.ownsDispatcher && typeof this.dispatcher.close === 'function') await this.dispatcher.close();
   }
 
   /**
