@@ -425,6 +425,7 @@ describe('the main entry', () => {
         'StrategyOptionsWithRequest',
         'IdResolver',
         'LwaRegion',
+        'LwaScope',
         'CacheOptions',
         'CircuitBreakerOptions',
         'CacheStore',
