@@ -26,6 +26,14 @@ import { setResponseHeader } from './response-header';
  *     return req.user;
  *   }
  * }
+ *
+ * // A route's `scope` or `optional` (what `passport.authenticate()` would take): a subclass.
+ * @Injectable()
+ * export class ShippingGuard extends AmazonTokenGuard {
+ *   override getAuthenticateOptions() {
+ *     return { scope: 'postal_code' }; // a token whose profile has no postal code: 403
+ *   }
+ * }
  * ```
  */
 export class AmazonTokenGuard extends AuthGuard(STRATEGY_NAME) {
