@@ -141,8 +141,8 @@ export class LwaVerifier<TRequest = IncomingMessage> {
 
   /**
    * Verifies an access token the app already has (an Alexa envelope's, a WebSocket message's).
-   * Resolves with the customer or a refusal; rejects only with an {@link LwaError} (an outage), or
-   * with what a `clientID`/`appID` function of yours threw.
+   * Resolves with the customer or a refusal; rejects only with an {@link LwaError} (an outage),
+   * with what a `clientID`/`appID` function of yours threw, or with a `TypeError` for a bad `scope`.
    */
   verify(token: string, context?: VerifyContext<TRequest>): Promise<Verification> {
     return this.#traced(() => {
