@@ -4,8 +4,8 @@
  * get/set/delete only), or, with STORE=redis-nx, through the small adapter over the Redis client
  * that adds `setIfAbsent` (docs/caching-and-scale.md, "One verification per token").
  *
- * Env: REDIS_URL, TOKENINFO_URL, PROFILE_URL, STORE (`keyv`, the default, or `redis-nx`). IPC: sends
- * `{ type: 'listening', port }`; answers `{ type: 'events' }` with `{ type: 'events', events }`, the
+ * Env: REDIS_URL, TOKENINFO_URL, PROFILE_URL, STORE (`keyv`, the default, or `redis-nx`), ALSO_NX
+ * (`1`: a second app with the adapter). IPC: sends `{ type: 'listening', port, nxPort }`; answers `{ type: 'events' }` with `{ type: 'events', events }`, the
  * cache events seen so far, `{ type: 'take-events' }` the same with the events since the last
  * `take-events`, and `{ type: 'settled' }` once every store write begun so far has landed.
  */
@@ -51,33 +51,44 @@ function redisStore(): CacheStore {
   };
 }
 
-const inner = process.env.STORE === 'redis-nx' ? redisStore() : keyvStore();
-
 // The strategy does not make a request wait for its store write, so the test asks (IPC `settled`)
 // for every write begun so far to have landed before it sends the next process the same token.
 const writes = new Set<Promise<unknown>>();
-const store: CacheStore = {
-  get: (key) => inner.get(key),
-  delete: (key) => inner.delete(key),
-  set: (key, value, ttlMs) => {
-    const write = inner.set(key, value, ttlMs);
-    writes.add(write);
-    const done = (): void => void writes.delete(write);
-    write.then(done, done);
-    return write;
-  },
-  ...(inner.setIfAbsent ? { setIfAbsent: inner.setIfAbsent.bind(inner) } : {}),
-};
+function tracked(inner: CacheStore): CacheStore {
+  return {
+    get: (key) => inner.get(key),
+    delete: (key) => inner.delete(key),
+    set: (key, value, ttlMs) => {
+      const write = inner.set(key, value, ttlMs);
+      writes.add(write);
+      const done = (): void => void writes.delete(write);
+      write.then(done, done);
+      return write;
+    },
+    ...(inner.setIfAbsent ? { setIfAbsent: inner.setIfAbsent.bind(inner) } : {}),
+  };
+}
 
-const strategy = new Strategy(
-  { clientID: CLIENT_ID, tokenInfoURL: env('TOKENINFO_URL'), profileURL: env('PROFILE_URL'), cache: { store } },
-  acceptAll,
-);
-const server = mount(strategy).listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  process.send?.({ type: 'listening', port: typeof address === 'object' && address !== null ? address.port : 0 });
-});
-server.keepAliveTimeout = 60_000;
+/** The test app over `store`, listening on a free port. */
+function listen(store: CacheStore): Promise<number> {
+  const strategy = new Strategy(
+    { clientID: CLIENT_ID, tokenInfoURL: env('TOKENINFO_URL'), profileURL: env('PROFILE_URL'), cache: { store } },
+    acceptAll,
+  );
+  return new Promise((resolve) => {
+    const server = mount(strategy).listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      resolve(typeof address === 'object' && address !== null ? address.port : 0);
+    });
+    server.keepAliveTimeout = 60_000;
+  });
+}
+
+// With ALSO_NX=1 a second app (`nxPort`) uses the setIfAbsent adapter: one process, both stores.
+void Promise.all([
+  listen(tracked(process.env.STORE === 'redis-nx' ? redisStore() : keyvStore())),
+  process.env.ALSO_NX === '1' ? listen(tracked(redisStore())) : undefined,
+]).then(([port, nxPort]) => process.send?.({ type: 'listening', port, nxPort }));
 
 let taken = 0;
 process.on('message', (message: { type?: string }) => {

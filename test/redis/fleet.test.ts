@@ -1,8 +1,10 @@
 /**
- * A fleet: two app processes sharing one real Redis through Keyv's Redis adapter
- * (`createKeyv` from `@keyv/redis`, the README recipe): `cache.store` across processes (docs/design.md,
- * Cache and single flight). Runs when redis-server is on PATH; skipped when it is not, except in CI,
- * where that fails.
+ * A fleet: app processes sharing one real Redis through Keyv's Redis adapter (`createKeyv` from
+ * `@keyv/redis`, the README recipe): `cache.store` across processes (docs/design.md, Cache and
+ * single flight); then four processes receiving one new token at once, which ask Amazon once with
+ * the `setIfAbsent` adapter and at most twice with Keyv (docs/caching-and-scale.md, "One
+ * verification per token"; `npm run fleet` measures it). Runs when redis-server is on PATH; skipped
+ * when it is not, except in CI, where that fails.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -20,6 +22,8 @@ class AppProcess {
   private constructor(
     private readonly child: ChildProcess,
     readonly url: string,
+    /** With ALSO_NX=1: the same app over the `setIfAbsent` adapter. */
+    readonly nxUrl?: string,
   ) {}
 
   static async start(env: Record<string, string>): Promise<AppProcess> {
@@ -29,19 +33,25 @@ class AppProcess {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    const port = await new Promise<number>((resolve, reject) => {
+    const { port, nxPort } = await new Promise<{ port: number; nxPort?: number }>((resolve, reject) => {
       child.once('exit', (code) => reject(new Error(`app process exited (${code}) before listening`)));
-      child.once('message', (message: { type?: string; port?: number }) => {
-        if (message.type === 'listening' && typeof message.port === 'number') resolve(message.port);
+      child.once('message', (message: { type?: string; port?: number; nxPort?: number }) => {
+        if (message.type === 'listening' && typeof message.port === 'number')
+          resolve({ ...message, port: message.port });
         else reject(new Error('unexpected first message from the app process'));
       });
     });
-    return new AppProcess(child, `http://127.0.0.1:${port}`);
+    return new AppProcess(child, `http://127.0.0.1:${port}`, nxPort ? `http://127.0.0.1:${nxPort}` : undefined);
   }
 
   /** The cache events this process has published so far (IPC is ordered: nothing is missed). */
   async events(): Promise<ChannelMessages['cache'][]> {
     return ((await this.ask('events')).events as ChannelMessages['cache'][] | undefined) ?? [];
+  }
+
+  /** The cache events this process has published since the last call. */
+  async takeEvents(): Promise<ChannelMessages['cache'][]> {
+    return ((await this.ask('take-events')).events as ChannelMessages['cache'][] | undefined) ?? [];
   }
 
   /** Resolves once every store write this process has begun has landed in Redis. */
@@ -61,8 +71,8 @@ class AppProcess {
     });
   }
 
-  me(token: string): request.Test {
-    return getMe(this.url, token);
+  me(token: string, url = this.url): request.Test {
+    return getMe(url, token);
   }
 
   async stop(): Promise<void> {
@@ -134,7 +144,8 @@ describeWith(REDIS_SERVER, 'a fleet sharing one Redis (Keyv + @keyv/redis)', () 
       const keys = await client.keys('*');
       expect(keys.length).toBeGreaterThan(0);
       for (const key of keys) {
-        expect(key).toMatch(/^lwa:v1:[\w-]{12}:[\w-]{43}$/);
+        // A verdict, or a lease whose release has not landed yet.
+        expect(key).toMatch(/^lwa:v1:[\w-]{12}:[\w-]{43}(:lease)?$/);
         const value = (await client.get(key)) ?? '';
         expect(() => JSON.parse(value) as unknown).not.toThrow();
         expectNoSliceOf(token, [key, value]);
@@ -151,5 +162,48 @@ describeWith(REDIS_SERVER, 'a fleet sharing one Redis (Keyv + @keyv/redis)', () 
     await second.me(token).expect(200);
     expect(emu.calls).toEqual({ tokeninfo: 1, profile: 1 });
     expect(await second.events()).toContainEqual(expect.objectContaining({ type: 'store-error', operation: 'get' }));
+  });
+});
+
+describeWith(REDIS_SERVER, 'one verification per token across four processes sharing one Redis', () => {
+  let redis: RedisServer;
+  let emu: LwaEmulator;
+  let fleet: AppProcess[] = [];
+
+  beforeAll(async () => {
+    [redis, emu] = await Promise.all([startRedis(), LwaEmulator.start({ latencyMs: 25 })]);
+    const env = { REDIS_URL: redis.url, TOKENINFO_URL: emu.tokenInfoURL, PROFILE_URL: emu.profileURL };
+    // Each process serves the app twice: over Keyv, and over the setIfAbsent adapter (nxUrl).
+    fleet = await Promise.all([0, 1, 2, 3].map(() => AppProcess.start({ ...env, ALSO_NX: '1' })));
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all(fleet.map((p) => p.stop()));
+    await Promise.all([emu?.close(), redis?.stop()]);
+  });
+
+  test.each([
+    ['keyv', 2],
+    ['redis-nx', 1],
+  ] as const)('%s: a new token sent to all four at once costs at most %d tokeninfo + profile', async (store, most) => {
+    const urlOf = (p: AppProcess) => (store === 'keyv' ? p.url : p.nxUrl);
+    let counted = 0;
+    // A store call that overran its limit (a loaded machine) makes that process verify alone, as
+    // designed: such a token says nothing of the lease, so it is not counted; the next one is.
+    for (let round = 0; round < 10 && counted < 3; round += 1) {
+      const token = emu.mintToken({ clientID: CLIENT_ID });
+      emu.resetCalls();
+      const answers = await Promise.all(fleet.map((p) => p.me(token, urlOf(p))));
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+      const events = (await Promise.all(fleet.map((p) => p.takeEvents()))).flat();
+      await Promise.all(fleet.map((p) => p.settled()));
+      if (events.some((e) => e.type === 'store-error')) continue;
+      counted += 1;
+      expect(emu.calls.tokeninfo).toBeGreaterThanOrEqual(1);
+      expect(emu.calls.tokeninfo).toBeLessThanOrEqual(most);
+      expect(emu.calls.profile).toBeLessThanOrEqual(most);
+      expect(events.filter((e) => e.type === 'shared').length).toBeGreaterThanOrEqual(4 - most);
+    }
+    expect(counted).toBeGreaterThan(0);
   });
 });
