@@ -41,6 +41,11 @@ export interface NewAccount {
 export type LinkResult =
   { readonly ok: true; readonly account: Account } | { readonly ok: false; readonly linkedTo: string };
 
+/** `unlinkAmazon`'s answer: unlinked, or refused (not linked to this account; its last way to sign in). */
+export type UnlinkResult =
+  | { readonly ok: true; readonly account: Account }
+  | { readonly ok: false; readonly reason: 'not_linked' | 'last_sign_in' };
+
 /** `create` was refused: the username, or the Amazon customer, belongs to another account already. */
 export class DuplicateError extends Error {
   constructor(readonly field: 'username' | 'amazon') {
@@ -60,6 +65,12 @@ export interface AccountStore {
   create(input: NewAccount): Promise<Account>;
   /** Links an Amazon customer to an account, atomically: never to two accounts. */
   linkAmazon(accountId: string, link: Omit<AmazonLink, 'linkedAt'>): Promise<LinkResult>;
+  /**
+   * Unlinks an Amazon customer from an account, atomically. Refused when the customer is not
+   * linked to it, or when that link is the account's last way to sign in (no password, no other
+   * Amazon customer): the account would be left with no way in.
+   */
+  unlinkAmazon(accountId: string, amazonUserId: string): Promise<UnlinkResult>;
 }
 
 interface Row {
@@ -127,6 +138,16 @@ export class MemoryAccountStore implements AccountStore {
       this.byAmazonId.set(link.userID, accountId);
       row.amazon.push({ ...link, linkedAt: new Date().toISOString() });
     }
+    return { ok: true, account: this.view(row)! };
+  }
+
+  async unlinkAmazon(accountId: string, amazonUserId: string): Promise<UnlinkResult> {
+    const row = this.rows.get(accountId);
+    if (row === undefined) throw new Error(`no account ${accountId}`);
+    if (this.byAmazonId.get(amazonUserId) !== accountId) return { ok: false, reason: 'not_linked' };
+    if (row.passwordHash === undefined && row.amazon.length === 1) return { ok: false, reason: 'last_sign_in' };
+    this.byAmazonId.delete(amazonUserId);
+    row.amazon = row.amazon.filter((link) => link.userID !== amazonUserId);
     return { ok: true, account: this.view(row)! };
   }
 

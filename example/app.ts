@@ -4,6 +4,7 @@
  * - `GET /`: the page (public/): sign in with Amazon, link Amazon accounts, local accounts.
  * - `POST /auth/amazon` `{ access_token, createAccount? }`: the page's token -> sign in, create or
  *   link (see linking.ts), answered `{ outcome, account }`, or 409 `{ error, message }`.
+ * - `POST /auth/amazon/unlink` `{ userID }`: unlinks an Amazon customer from the signed-in account.
  * - `POST /auth/local/signup`, `/auth/local/signin`, `/auth/signout`: the app's own accounts.
  * - `GET /api/session`: who is signed in (the session).
  * - `GET /api/me`: stateless, `session: false`: the token from any source -> the linked account.
@@ -133,6 +134,22 @@ export function createApp(config: ExampleConfig, accounts: AccountStore): Exampl
   app.post('/auth/amazon', sameOrigin, jsonOnly, authenticate(pp, 'amazon-web'), (req, res) => {
     const { outcome } = req.authInfo as AmazonAuthInfo & { outcome: LinkOutcome };
     res.json({ outcome, account: req.user });
+  });
+
+  app.post('/auth/amazon/unlink', sameOrigin, jsonOnly, async (req, res) => {
+    const account = req.user as Account | undefined;
+    if (account === undefined) return void res.status(401).json({ error: 'not_signed_in', message: 'Sign in first.' });
+    const { userID } = (req.body ?? {}) as Record<string, unknown>;
+    if (typeof userID !== 'string')
+      return void res.status(400).json({ error: 'invalid_input', message: 'Say which Amazon account to unlink.' });
+    const result = await accounts.unlinkAmazon(account.id, userID);
+    if (result.ok) return void res.json({ account: result.account });
+    if (result.reason === 'not_linked')
+      return void res.status(404).json({ error: 'not_linked', message: 'That Amazon account is not linked to yours.' });
+    res.status(409).json({
+      error: 'last_sign_in',
+      message: 'This Amazon account is the only way to sign in to yours: link another one first.',
+    });
   });
 
   app.post('/auth/local/signup', sameOrigin, jsonOnly, async (req, res) => {

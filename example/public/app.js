@@ -12,6 +12,8 @@
   var config = null;
   /** The token behind an "e-mail already in use" question, kept only until it is answered. */
   var pendingToken = null;
+  /** The last access token the server accepted, for the Stateless API card; never shown, never stored. */
+  var accessToken = null;
 
   function show(el, visible) {
     el.hidden = !visible;
@@ -63,6 +65,15 @@
       id.className = 'id';
       id.textContent = link.userID;
       li.appendChild(id);
+      var unlinkButton = document.createElement('button');
+      unlinkButton.type = 'button';
+      unlinkButton.className = 'plain small unlink';
+      unlinkButton.textContent = 'Unlink';
+      unlinkButton.setAttribute('aria-label', 'Unlink the Amazon account of ' + (link.name || link.userID));
+      unlinkButton.addEventListener('click', function () {
+        unlink(link);
+      });
+      li.appendChild(unlinkButton);
       list.appendChild(li);
     });
     show($('no-links'), account.amazon.length === 0);
@@ -91,24 +102,58 @@
   };
 
   /** Hands the access token to the server: only over HTTPS against real Amazon (loopback excepted). */
-  async function sendToken(accessToken, createAccount) {
+  async function sendToken(token, createAccount) {
     var loopback = /^(localhost|127\.0\.0\.1|\[::1\])$/.test(location.hostname);
     if (config.mode === 'amazon' && location.protocol !== 'https:' && !loopback) {
       return say('Not sending the access token over plain HTTP: serve this page over HTTPS.', true);
     }
-    var body = { access_token: accessToken };
+    var body = { access_token: token };
     if (createAccount) body.createAccount = true;
     var r = await call('POST', '/auth/amazon', body);
     if (r.ok) {
+      setToken(token);
       say(OUTCOMES[r.data.outcome](r.data.account), false);
       return render(r.data.account);
     }
     if (r.status === 409 && r.data && r.data.error === 'email_in_use') {
-      pendingToken = accessToken;
+      pendingToken = token;
       $('confirm-text').textContent = r.data.message;
       return show($('confirm'), true);
     }
     say((r.data && r.data.message) || 'Signing in with Amazon failed (HTTP ' + r.status + ').', true);
+  }
+
+  /** Keeps (or forgets, with null) the token the Stateless API card sends. */
+  function setToken(token) {
+    accessToken = token;
+    $('try-api').disabled = !token;
+    show($('try-api-hint'), !token);
+    if (!token) show($('api-result'), false);
+  }
+
+  /** The Stateless API card: GET /api/me with the token alone, no cookie; shows the JSON answer. */
+  async function tryApi() {
+    var res = await fetch('/api/me', {
+      credentials: 'omit',
+      headers: { Authorization: 'Bearer ' + accessToken },
+    });
+    var text = await res.text();
+    try {
+      text = JSON.stringify(JSON.parse(text), null, 2);
+    } catch (e) {
+      // not JSON: shown as it came
+    }
+    var out = $('api-result');
+    out.textContent = 'HTTP ' + res.status + '\n' + text;
+    show(out, true);
+  }
+
+  async function unlink(link) {
+    quiet();
+    var r = await call('POST', '/auth/amazon/unlink', { userID: link.userID });
+    if (!r.ok) return say((r.data && r.data.message) || 'Unlinking failed (HTTP ' + r.status + ').', true);
+    say('Unlinked the Amazon account of ' + (link.name || link.userID) + '.', false);
+    render(r.data.account);
   }
 
   /** The Login with Amazon part: the same calls against Amazon's SDK and the emulator's. */
@@ -197,9 +242,17 @@
     });
     $('sign-out').addEventListener('click', async function () {
       quiet();
-      await call('POST', '/auth/signout');
+      var r = await call('POST', '/auth/signout');
+      if (!r.ok) return say('Signing out failed (HTTP ' + r.status + ').', true);
       if (window.amazon && amazon.Login) amazon.Login.logout();
+      setToken(null);
       render(null);
+      say('You are signed out.', false);
+    });
+    $('try-api').addEventListener('click', function () {
+      tryApi().catch(function (err) {
+        say('The API call failed: ' + err, true);
+      });
     });
     $('confirm-create').addEventListener('click', function () {
       var token = pendingToken;

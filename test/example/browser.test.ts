@@ -93,9 +93,43 @@ describeWith(CHROMIUM, 'the example in Chromium', () => {
 
     await page.click('#sign-out');
     await page.locator('#signed-out').waitFor();
+    expect(await text('#message')).toBe('You are signed out.');
     expect(await throughAmazon('#amazon-sign-in', 'Mork Hashimoto')).toBe(200);
     await page.locator('#account-name', { hasText: 'Mork Hashimoto' }).waitFor();
     expect(await text('#message')).toBe('Welcome back, Mork Hashimoto.');
+  });
+
+  test('the Stateless API card calls GET /api/me with the token; unlinking; signing out confirms', async () => {
+    // Before the next test: Ben is linked here, then unlinked, so that he is free for it again.
+    // No token yet: the card says how to get one.
+    expect(await page.isDisabled('#try-api')).toBe(true);
+    expect(await page.isVisible('#try-api-hint')).toBe(true);
+    await signUpLocally('fay', 'Fay Local');
+    expect(await throughAmazon('#amazon-link', 'Ben Example')).toBe(200);
+    await page.locator('#message', { hasText: 'Linked the Amazon account of Ben Example' }).waitFor();
+
+    // The card sends the token the page just got, with no cookie: the linked account answers.
+    const apiResult = page.locator('#api-result');
+    await page.click('#try-api:enabled');
+    await apiResult.filter({ hasText: 'HTTP 200' }).waitFor();
+    const shown = (await apiResult.textContent()) ?? '';
+    expect(shown).toContain('"name": "Fay Local"');
+    expect(shown).toContain('"amazonUserId": "amzn1.account.');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'example-stateless-api.png'), fullPage: true });
+
+    // Unlinking: the list empties, and the same token is now a customer without an account here.
+    await page.getByRole('button', { name: 'Unlink the Amazon account of Ben Example' }).click();
+    await page.locator('#message', { hasText: 'Unlinked the Amazon account of Ben Example.' }).waitFor();
+    expect(await linked()).toEqual([]);
+    await page.click('#try-api');
+    await apiResult.filter({ hasText: 'HTTP 403' }).waitFor();
+    expect(await apiResult.textContent()).toContain('"error": "no_account"');
+
+    await page.click('#sign-out');
+    await page.locator('#message', { hasText: 'You are signed out.' }).waitFor();
+    expect(await page.isVisible('#signed-out')).toBe(true);
+    expect(await page.isDisabled('#try-api')).toBe(true);
+    expect(await apiResult.isVisible()).toBe(false);
   });
 
   test('a local account links a second Amazon customer, and either signs in to it', async () => {

@@ -31,6 +31,7 @@ function gatedStore(): { store: AccountStore; release: () => void } {
     credentials: (username) => inner.credentials(username),
     create: (input) => inner.create(input),
     linkAmazon: (accountId, link) => inner.linkAmazon(accountId, link),
+    unlinkAmazon: (accountId, amazonUserId) => inner.unlinkAmazon(accountId, amazonUserId),
   };
   return { store, release: open };
 }
