@@ -146,3 +146,10 @@ export const STALL_MS = 100;
  * mistake; the request keeps waiting, as Passport waits for any strategy.
  */
 export const VERIFY_NO_ANSWER_WARNING_MS = 10_000;
+
+/**
+ * A call to Amazon with less than this left of its deadline is not sent: no answer comes back that
+ * fast (a round trip to Amazon takes tens of milliseconds), and undici would open a connection for
+ * it only to drop it unsent when the deadline passes a moment later.
+ */
+export const MIN_DISPATCH_MS = 10;

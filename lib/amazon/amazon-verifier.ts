@@ -1,5 +1,6 @@
 import type { AmazonAnswer, AmazonClient } from './client';
 import type { Deadline } from './deadline';
+import { DISCARD_GRACE_MS } from '../defaults';
 import { LwaUpstreamError } from '../errors';
 import { normalizeProfile, type AmazonProfile } from './profile';
 import { refusals, type Refusal } from '../refusal';
@@ -58,19 +59,29 @@ export interface TokenVerifier {
 /**
  * Asks Amazon about a token: tokeninfo and profile at once (one round trip, not two), and success
  * needs both. Amazon's definite refusals win over an outage on the other call, since the token is
- * then known to be bad; otherwise an outage is an error, never a refusal. With `need` `'id'`,
- * tokeninfo alone (profile-free).
+ * then known to be bad, and they answer at once: a refusal does not wait for the slower call (a
+ * profile call that hangs does not hold a token issued to another app until `timeout`). The call
+ * no longer needed gets {@link DISCARD_GRACE_MS} to finish (so its connection is kept), then is
+ * stopped. Otherwise an outage is an error, never a refusal. With `need` `'id'`, tokeninfo alone
+ * (profile-free).
  */
 export class AmazonVerifier implements TokenVerifier {
   constructor(private readonly client: AmazonClient) {}
 
   async verify(token: string, rules: AudienceRules, deadline?: Deadline, need: Need = 'profile'): Promise<Verdict> {
     if (need === 'id') return decideIdOnly(await this.client.tokenInfo(token, deadline), rules);
-    const [info, profile] = await Promise.allSettled([
-      this.client.tokenInfo(token, deadline),
-      this.client.profile(token, deadline),
-    ]);
-    return decide(info, profile, rules, Date.now());
+    const stop = new AbortController();
+    const info = this.client.tokenInfo(token, deadline, stop.signal);
+    const profile = this.client.profile(token, deadline, stop.signal);
+    // Both are looked at below, but possibly not before they fail: neither may go unhandled.
+    info.catch(() => undefined);
+    profile.catch(() => undefined);
+    try {
+      return await Promise.race([profileRefuses(profile), decide(info, profile, rules)]);
+    } finally {
+      const later = setTimeout(() => stop.abort(), DISCARD_GRACE_MS).unref();
+      void Promise.allSettled([info, profile]).then(() => clearTimeout(later));
+    }
   }
 }
 
@@ -109,35 +120,68 @@ function decideIdOnly(info: AmazonAnswer, rules: AudienceRules): Verdict {
   );
 }
 
-function decide(
-  info: PromiseSettledResult<AmazonAnswer>,
-  profile: PromiseSettledResult<AmazonAnswer>,
+/** Amazon refused the token plainly (not `insufficient_scope`, which says nothing about its owner). */
+function isPlainRefusal(answer: AmazonAnswer): boolean {
+  return answer.kind === 'refusal' && answer.error !== 'insufficient_scope';
+}
+
+/**
+ * Resolves as soon as the profile call plainly refuses the token (the token is bad, whatever
+ * tokeninfo says or is still doing), and never otherwise: {@link decide} handles the rest.
+ */
+function profileRefuses(profile: Promise<AmazonAnswer>): Promise<Verdict> {
+  return profile.then(
+    (answer) => (isPlainRefusal(answer) ? refuse(refusals.tokenRejected) : new Promise<never>(() => undefined)),
+    () => new Promise<never>(() => undefined),
+  );
+}
+
+/** The profile's result, once it is known, as a value (never a rejection). */
+async function settled(profile: Promise<AmazonAnswer>): Promise<PromiseSettledResult<AmazonAnswer>> {
+  try {
+    return { status: 'fulfilled', value: await profile };
+  } catch (reason) {
+    return { status: 'rejected', reason };
+  }
+}
+
+/**
+ * The verdict, from tokeninfo first: a plain refusal or a wrong audience decides at once, without
+ * the profile. Every other case waits for the profile; a plain refusal from it gives the same
+ * verdict as {@link profileRefuses}, so the order in which the two answers arrive changes nothing
+ * but, when both refuse, which refusal's reason is reported (the status is 401 either way).
+ */
+async function decide(
+  infoCall: Promise<AmazonAnswer>,
+  profileCall: Promise<AmazonAnswer>,
   rules: AudienceRules,
-  now: number,
-): Verdict {
-  if (info.status === 'rejected') {
-    // Without tokeninfo the audience is unknown, so only a plain "invalid token" can be trusted.
-    if (
-      profile.status === 'fulfilled' &&
-      profile.value.kind === 'refusal' &&
-      profile.value.error !== 'insufficient_scope'
-    ) {
-      return refuse(refusals.tokenRejected);
+): Promise<Verdict> {
+  let tokenInfo: CheckedTokenInfo;
+  try {
+    const info = await infoCall;
+    if (info.kind === 'refusal') {
+      if (info.error !== 'insufficient_scope') return refuse(refusals.tokenRejected);
+      // Scope says nothing about the token's validity: a plain refusal from the profile wins.
+      const profile = await settled(profileCall);
+      const invalid = profile.status === 'fulfilled' && isPlainRefusal(profile.value);
+      return refuse(invalid ? refusals.tokenRejected : refusals.insufficientScope);
     }
-    throw info.reason;
+    tokenInfo = checkTokenInfo(info.json, Date.now());
+  } catch (error) {
+    // Without tokeninfo (an outage, an answer of the wrong shape) the audience is unknown, so only
+    // a plain "invalid token" from the profile can be trusted.
+    const profile = await settled(profileCall);
+    if (profile.status === 'fulfilled' && isPlainRefusal(profile.value)) return refuse(refusals.tokenRejected);
+    throw error;
   }
-  if (info.value.kind === 'refusal') {
-    return refuse(info.value.error === 'insufficient_scope' ? refusals.insufficientScope : refusals.tokenRejected);
-  }
-  const tokenInfo = checkTokenInfo(info.value.json, now);
   const mismatch = audienceRefusal(tokenInfo, rules);
   if (mismatch) return mismatch;
 
-  if (profile.status === 'rejected') throw profile.reason;
-  if (profile.value.kind === 'refusal') {
-    return refuse(profile.value.error === 'insufficient_scope' ? refusals.insufficientScope : refusals.tokenRejected);
+  const profile = await profileCall;
+  if (profile.kind === 'refusal') {
+    return refuse(profile.error === 'insufficient_scope' ? refusals.insufficientScope : refusals.tokenRejected);
   }
-  const customer = normalizeProfile(profile.value.json, profile.value.raw);
+  const customer = normalizeProfile(profile.json, profile.raw);
   if (!customer) {
     throw new LwaUpstreamError('ERR_LWA_RESPONSE_SHAPE', 'profile', 'answer has no customer id', 200);
   }

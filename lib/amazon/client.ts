@@ -1,6 +1,7 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import { LwaError, LwaTimeoutError, LwaUpstreamError, rateLimited, type LwaEndpoint } from '../errors';
 import { publishUpstream } from '../observability/events';
+import { ConnectionSlots, SlotAbortedError } from './connection-slots';
 import { Deadline } from './deadline';
 import {
   DEFAULT_CONNECTIONS,
@@ -8,6 +9,7 @@ import {
   KEEP_ALIVE_TIMEOUT_MS,
   MAX_BODY_BYTES,
   MAX_JSON_DEPTH,
+  MIN_DISPATCH_MS,
   RETRIES,
 } from '../defaults';
 import { nestsDeeperThan } from './json-depth';
@@ -50,6 +52,12 @@ const BASE_HEADERS = Object.freeze({
   'user-agent': `passport-lwa-token/${VERSION}`,
 });
 
+/**
+ * A call whose answer is no longer needed (the other call already decided the verdict): it was
+ * stopped, and its result is ignored. No upstream event is published for it and it is not retried.
+ */
+export class CallCancelledError extends Error {}
+
 /** The two calls to Login with Amazon, over one keep-alive pool. */
 export class AmazonClient {
   private readonly tokenInfoURL: string;
@@ -60,6 +68,8 @@ export class AmazonClient {
   private readonly dispatcher: Dispatcher;
   /** Only a pool we created is ours to close. */
   private readonly ownsDispatcher: boolean;
+  /** Per origin, the calls handed to our own pool at once (none for a dispatcher passed in). */
+  private readonly slots = new Map<string, ConnectionSlots>();
 
   constructor(config: AmazonClientConfig) {
     this.tokenInfoURL = config.tokenInfoURL;
@@ -70,6 +80,14 @@ export class AmazonClient {
     this.ownsDispatcher = config.dispatcher === undefined;
     this.dispatcher =
       config.dispatcher ?? new Agent({ connections: DEFAULT_CONNECTIONS, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS });
+    // With our own pool we know its size, so calls beyond it wait in our queue, where a call whose
+    // deadline passes opens nothing (connection-slots.ts). A dispatcher passed in queues as it does.
+    if (this.ownsDispatcher) {
+      for (const url of [this.tokenInfoURL, this.profileURL]) {
+        const origin = new URL(url).origin;
+        if (!this.slots.has(origin)) this.slots.set(origin, new ConnectionSlots(DEFAULT_CONNECTIONS));
+      }
+    }
   }
 
   /** Closes the pool if the client created it. */
@@ -83,17 +101,18 @@ export class AmazonClient {
    * not the URL, unless the query form was asked for: HTTP clients publish every URL they request
    * (undici's diagnostics channels, and tracing built on them), and proxies log it. Bounded by
    * `deadline` (the verification's), or by a `timeout` of its own when none is given. The attempts
-   * are counted in the authentication's trace, if one is being traced.
+   * are counted in the authentication's trace, if one is being traced. `cancel` stops the call
+   * when its answer is no longer needed: it then rejects with {@link CallCancelledError}.
    */
-  tokenInfo(token: string, deadline?: Deadline): Promise<AmazonAnswer> {
+  tokenInfo(token: string, deadline?: Deadline, cancel?: AbortSignal): Promise<AmazonAnswer> {
     const headers = { ...BASE_HEADERS, 'x-amz-access-token': token };
-    return this.get('tokeninfo', this.tokenInfoURL, headers, deadline);
+    return this.get('tokeninfo', this.tokenInfoURL, headers, deadline, cancel);
   }
 
-  /** `GET /user/profile` with the token as a bearer credential; bounded and counted as {@link tokenInfo} is. */
-  profile(token: string, deadline?: Deadline): Promise<AmazonAnswer> {
+  /** `GET /user/profile` with the token as a bearer credential; bounded, counted and cancelled as {@link tokenInfo} is. */
+  profile(token: string, deadline?: Deadline, cancel?: AbortSignal): Promise<AmazonAnswer> {
     const headers = { ...BASE_HEADERS, authorization: `Bearer ${token}` };
-    return this.get('profile', this.profileURL, headers, deadline);
+    return this.get('profile', this.profileURL, headers, deadline, cancel);
   }
 
   /**
@@ -105,69 +124,102 @@ export class AmazonClient {
     url: string,
     headers: Record<string, string>,
     given: Deadline | undefined,
+    cancel: AbortSignal | undefined,
   ): Promise<AmazonAnswer> {
     const deadline = given ?? new Deadline(this.timeout, this.timing.now);
     try {
-      return await this.attempts(endpoint, url, headers, deadline);
+      return await this.attempts(endpoint, url, headers, deadline, cancel);
     } finally {
       if (given === undefined) deadline.dispose();
     }
   }
 
+  /**
+   * A retry cut off by the deadline leaves the previous attempt's error as the answer (a retry
+   * never turns a 502 into a 504), and starts only if what is left of the deadline can hold the
+   * wait and an attempt as long as the last one took (retry.ts).
+   */
   private async attempts(
     endpoint: LwaEndpoint,
     url: string,
     headers: Record<string, string>,
     deadline: Deadline,
+    cancel: AbortSignal | undefined,
   ): Promise<AmazonAnswer> {
     const { now, random, sleep } = this.timing;
     const timeout = deadline.timeoutMs;
-    const timedOut = (): LwaTimeoutError => new LwaTimeoutError(endpoint, timeout);
+    const signal = cancel === undefined ? deadline.signal : AbortSignal.any([deadline.signal, cancel]);
+    let previous: LwaError | undefined;
+    const timedOut = (): LwaError => previous ?? new LwaTimeoutError(endpoint, timeout);
     for (let attempt = 1; ; attempt++) {
+      if (cancel?.aborted) throw new CallCancelledError();
       if (deadline.expired) throw timedOut();
       // The two calls run at once: the trace keeps the most attempts either made.
       traceAttempt(attempt);
       const started = now();
       const seen: { status?: number } = {};
       try {
-        const answer = await deadline.race(this.attempt(endpoint, url, headers, deadline.signal, seen), timedOut);
+        const work = this.attempt(endpoint, url, headers, signal, deadline, seen);
+        const answer = await deadline.race(work, () => new LwaTimeoutError(endpoint, timeout));
         publishUpstream({ endpoint, attempt, status: seen.status!, durationMs: now() - started });
         return answer;
       } catch (err) {
-        const error = this.asLwaError(endpoint, err, deadline.expired, timeout);
+        if (cancel?.aborted) throw new CallCancelledError();
+        // By the clock: a call given up because the time was (nearly) up, its signal not fired yet, timed out.
+        const expired = deadline.remaining() <= 0 || err instanceof SlotAbortedError;
+        const error = expired ? new LwaTimeoutError(endpoint, timeout) : this.asLwaError(endpoint, err);
+        const tookMs = now() - started;
         publishUpstream({
           endpoint,
           attempt,
           ...(seen.status === undefined ? {} : { status: seen.status }),
           code: error.code,
-          durationMs: now() - started,
+          durationMs: tookMs,
         });
-        const wait = retryDelay(error, attempt, this.retries, deadline.remaining(), timeout, random);
+        if (expired) throw timedOut();
+        const wait = retryDelay(error, attempt, this.retries, deadline.remaining(), timeout, random, tookMs);
         if (wait === undefined) throw error;
+        previous = error;
         try {
-          await sleep(wait, deadline.signal);
+          await sleep(wait, signal);
         } catch {
+          if (cancel?.aborted) throw new CallCancelledError();
           throw timedOut();
         }
       }
     }
   }
 
-  /** One request and its answer; `seen.status` is set as soon as the status line arrives. */
+  /**
+   * One request and its answer; `seen.status` is set as soon as the status line arrives. With our
+   * own pool, the request first waits for a slot, and is never dispatched if `signal` aborts first.
+   */
   private async attempt(
     endpoint: LwaEndpoint,
     url: string,
     headers: Record<string, string>,
     signal: AbortSignal,
+    deadline: Deadline,
     seen: { status?: number },
   ): Promise<AmazonAnswer> {
-    const res = await request(url, { method: 'GET', headers, dispatcher: this.dispatcher, signal });
-    seen.status = res.statusCode;
-    return interpret(endpoint, res);
+    // By the clock, not the signal (it fires one turn of the event loop after the time is up), and
+    // with a margin: a call sent with a moment left would make undici connect only to drop it unsent.
+    const late = (): boolean => deadline.remaining() < MIN_DISPATCH_MS;
+    const slots = this.slots.get(new URL(url).origin);
+    const release = slots === undefined ? undefined : await slots.acquire(signal, late);
+    try {
+      if (signal.aborted || late()) throw new SlotAbortedError();
+      const res = await request(url, { method: 'GET', headers, dispatcher: this.dispatcher, signal });
+      seen.status = res.statusCode;
+      return await interpret(endpoint, res);
+    } finally {
+      // A turn later: undici frees the connection of an aborted request only once its socket's
+      // 'close' has run; a call handed over before that would wait in undici's queue instead.
+      if (release !== undefined) setImmediate(release);
+    }
   }
 
-  private asLwaError(endpoint: LwaEndpoint, err: unknown, timedOut: boolean, timeout: number): LwaError {
-    if (timedOut) return new LwaTimeoutError(endpoint, timeout);
+  private asLwaError(endpoint: LwaEndpoint, err: unknown): LwaError {
     if (err instanceof LwaError) return err;
     // undici's own error carries the request; keep only its code, never the URL with the token.
     return new LwaUpstreamError('ERR_LWA_UPSTREAM_CONNECTION', endpoint, `connection failed (${errorCode(err)})`);
@@ -252,17 +304,31 @@ async function interpret(endpoint: LwaEndpoint, res: Dispatcher.ResponseData): P
   return { kind: 'answer', json: record, raw };
 }
 
+/**
+ * The `error` of a refusal's body. The body gets {@link DISCARD_GRACE_MS} to arrive (Amazon's come
+ * with the headers): a refusal trickled byte by byte is still a refusal, answered as a plain one
+ * once the grace is over, its body and socket destroyed, rather than a 504 at `timeout`.
+ */
 async function errorKey(
   body: Dispatcher.ResponseData['body'],
   headers: Dispatcher.ResponseData['headers'],
 ): Promise<string | undefined> {
+  let overran = false;
+  const grace = setTimeout(() => {
+    overran = true;
+    body.destroy();
+  }, DISCARD_GRACE_MS);
   try {
-    const parsed: unknown = JSON.parse(await readBody(body, MAX_BODY_BYTES, headers['content-length']));
+    const text = await readBody(body, MAX_BODY_BYTES, headers['content-length']);
+    if (overran) return undefined;
+    const parsed: unknown = JSON.parse(text);
     const error = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>).error : undefined;
     return typeof error === 'string' ? error : undefined;
   } catch {
-    // A JSON 4xx whose body cannot be read is still Amazon refusing the token.
+    // A JSON 4xx whose body cannot be read (in time) is still Amazon refusing the token.
     return undefined;
+  } finally {
+    clearTimeout(grace);
   }
 }
 

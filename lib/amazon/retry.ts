@@ -24,7 +24,7 @@ const BACKOFF_BASE_MS = 100;
 export const BACKOFF_CAP_MS = 2000;
 /**
  * A retry is worth starting only with at least this much of the deadline left after the wait
- * (a quarter of a short `timeout`): otherwise it would turn a 502 or 503 into a 504.
+ * (a quarter of a short `timeout`), and never less than the last attempt took.
  */
 const MIN_ATTEMPT_MS = 250;
 
@@ -58,7 +58,10 @@ export function backoffMs(retry: number, random: () => number): number {
 /**
  * Milliseconds to wait before retry number `retry` (1 for the first), or `undefined` for no retry:
  * the error is final, the retries are used up, or the wait (at least what `Retry-After` asked for)
- * plus a last attempt would not fit in the `remainingMs` of the deadline.
+ * plus one more attempt would not fit in the `remainingMs` of the deadline. One more attempt is
+ * taken to last as long as the last one did (`lastAttemptMs`: Amazon answering a 500 after a
+ * second will not answer the retry much faster), and at least {@link MIN_ATTEMPT_MS} (a quarter of
+ * a short `timeout`): a retry that cannot finish would only turn a 502 or a 503 into a 504.
  */
 export function retryDelay(
   error: LwaError,
@@ -67,9 +70,10 @@ export function retryDelay(
   remainingMs: number,
   timeoutMs: number,
   random: () => number,
+  lastAttemptMs = 0,
 ): number | undefined {
   if (retry > maxRetries || !isRetryable(error)) return undefined;
   const wait = Math.max(askedWaitMs(error), backoffMs(retry, random));
-  const attemptMs = Math.min(MIN_ATTEMPT_MS, Math.floor(timeoutMs / 4));
+  const attemptMs = Math.max(Math.min(MIN_ATTEMPT_MS, Math.floor(timeoutMs / 4)), lastAttemptMs);
   return wait + attemptMs <= remainingMs ? wait : undefined;
 }

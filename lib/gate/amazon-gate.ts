@@ -1,6 +1,6 @@
 import type { CircuitBreaker } from './circuit-breaker';
 import type { Deadline } from '../amazon/deadline';
-import { isOutage, overloaded } from '../errors';
+import { isOutage, LwaTimeoutError, overloaded } from '../errors';
 import type { PendingLimit } from './pending-limit';
 import type { Audience, Need, TokenVerifier, Verdict } from '../amazon/amazon-verifier';
 
@@ -9,6 +9,13 @@ import type { Audience, Need, TokenVerifier, Verdict } from '../amazon/amazon-ve
  * fails at once, before taking a place), then the pending limit (no place: refused at once). A
  * verification let through reports how it ended: an answer (a refusal included) or an outage;
  * anything else (a bug) counts as neither. Nothing here waits.
+ *
+ * Two bad-day rules live here. The probe sent after the cooldown gets a deadline of at most
+ * `cooldown` (within the verification's `timeout`): a probe that hangs ends by the time the next
+ * one may go, so after Amazon returns, new users are served again within one cooldown (plus the
+ * next probe's round trip) even when `timeout` is longer. And a timeout whose deadline ran late
+ * because our own event loop was blocked ({@link Deadline.stalled}) says nothing about Amazon: it
+ * neither opens the circuit nor counts toward opening it.
  */
 export class AmazonGate implements TokenVerifier {
   constructor(
@@ -23,17 +30,21 @@ export class AmazonGate implements TokenVerifier {
       if (ticket) this.breaker?.released(ticket);
       throw overloaded(this.pending.max);
     }
+    const bounded = ticket?.probe && this.breaker ? deadline?.within(this.breaker.cooldown) : undefined;
+    const used = bounded ?? deadline;
     try {
-      const verdict = await this.upstream.verify(token, audience, deadline, need);
+      const verdict = await this.upstream.verify(token, audience, used, need);
       if (ticket) this.breaker?.succeeded(ticket);
       return verdict;
     } catch (err) {
       if (ticket) {
-        if (isOutage(err)) this.breaker?.failed(ticket, err.code);
+        const ourStall = err instanceof LwaTimeoutError && used?.stalled === true;
+        if (isOutage(err) && !ourStall) this.breaker?.failed(ticket, err.code);
         else this.breaker?.released(ticket);
       }
       throw err;
     } finally {
+      bounded?.dispose();
       this.pending.release();
     }
   }

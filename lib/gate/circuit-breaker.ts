@@ -78,6 +78,11 @@ export class CircuitBreaker {
     private readonly now: () => number = () => Date.now(),
   ) {}
 
+  /** Milliseconds the circuit stays open before a probe; also the most a probe may take. */
+  get cooldown(): number {
+    return this.settings.cooldown;
+  }
+
   /** The current state (for tests and diagnostics). */
   get current(): State {
     return this.state;
