@@ -70,7 +70,8 @@ export class AmazonVerifier implements TokenVerifier {
 
   async verify(token: string, rules: AudienceRules, deadline?: Deadline, need: Need = 'profile'): Promise<Verdict> {
     if (need === 'id') return decideIdOnly(await this.client.tokenInfo(token, deadline), rules);
-    const stop = new AbortController();
+    // Aborts at the deadline too: the calls' one signal.
+    const stop = deadline?.cancellable() ?? new AbortController();
     const info = this.client.tokenInfo(token, deadline, stop.signal);
     const profile = this.client.profile(token, deadline, stop.signal);
     // Both are looked at below, but possibly not before they fail: neither may go unhandled.

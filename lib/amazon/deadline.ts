@@ -58,6 +58,23 @@ export class Deadline {
     return new Deadline(Math.max(0, Math.min(ms, this.remaining())), this.now, this);
   }
 
+  /**
+   * A controller whose signal also aborts when this deadline does: abort it to stop work before
+   * the deadline (a call whose answer is no longer needed).
+   */
+  cancellable(): AbortController {
+    const controller = new AbortController();
+    if (this.signal.aborted) controller.abort();
+    else {
+      const follow = (): void => controller.abort();
+      this.signal.addEventListener('abort', follow, { once: true });
+      controller.signal.addEventListener('abort', () => this.signal.removeEventListener('abort', follow), {
+        once: true,
+      });
+    }
+    return controller;
+  }
+
   /** Milliseconds left (0 once the time is up). */
   remaining(): number {
     return this.signal.aborted ? 0 : Math.max(0, this.endsAt - this.now());
