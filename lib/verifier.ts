@@ -55,8 +55,11 @@ export interface VerifyContext<TRequest = IncomingMessage> {
  */
 export type Verification =
   | {
+      /** The token is good, and issued to this app. */
       readonly ok: true;
+      /** The customer's profile (only `id` when the scope is `profile:user_id` alone). */
       readonly profile: AmazonProfile;
+      /** What tokeninfo said of the token, `expiresIn` as of now. */
       readonly tokenInfo: TokenInfo;
       /** Where `verifyRequest` found the token (absent for `verify`). */
       readonly origin?: TokenOrigin;
@@ -64,10 +67,13 @@ export type Verification =
       readonly stale?: true;
     }
   | {
+      /** The token, or its absence, is refused: the client's fault, answered as RFC 6750 §3 says. */
       readonly ok: false;
+      /** 400 (`invalid_request`), 401 (`invalid_token`, or no token) or 403 (`insufficient_scope`). */
       readonly status: 400 | 401 | 403;
       /** The `WWW-Authenticate` value: never any part of the token. */
       readonly challenge: string;
+      /** Why, for logs and metrics (the client sees only the challenge). */
       readonly reason: RefusalReason;
     };
 

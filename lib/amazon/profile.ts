@@ -11,13 +11,17 @@
  * ```
  */
 export interface AmazonProfile {
+  /** Always `'amazon'`, as Passport's normalised profiles name their provider. */
   readonly provider: 'amazon';
   /** Amazon's `user_id`. */
   readonly id: string;
   /** The customer's name (scope `profile`). Amazon gives one name: it is not split. */
   readonly displayName?: string;
   /** The customer's primary e-mail (scope `profile`). */
-  readonly emails?: ReadonlyArray<{ readonly value: string }>;
+  readonly emails?: ReadonlyArray<{
+    /** The address. */
+    readonly value: string;
+  }>;
   /** The customer's postal code (scope `postal_code`). */
   readonly postalCode?: string;
   /** Amazon's answer as received. */

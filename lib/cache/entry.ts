@@ -10,8 +10,8 @@ import type { RevokedEntry } from './revocations';
 
 /**
  * Any key-value store with Keyv's shape: a `Keyv` instance (over Redis, Memcached, Postgres…) fits
- * as it is. Values are plain JSON ({@link CacheEntry}); `ttlMs` is in milliseconds. `get` resolves
- * to `undefined` for a missing key.
+ * as it is. Values are plain JSON, never a token (keys are SHA-256 hashes of it); `ttlMs` is in
+ * milliseconds. `get` resolves to `undefined` for a missing key.
  *
  * @example
  * ```ts
@@ -21,8 +21,11 @@ import type { RevokedEntry } from './revocations';
  * ```
  */
 export interface CacheStore {
+  /** Reads what `set` wrote under `key`, or `undefined`. */
   get(key: string): Promise<unknown>;
+  /** Writes `value` under `key` for `ttlMs` milliseconds. */
   set(key: string, value: CacheEntry, ttlMs: number): Promise<unknown>;
+  /** Removes `key`; a missing key is no error. */
   delete(key: string): Promise<unknown>;
   /**
    * Optional: writes `value` only if nothing is under `key` (Redis `SET key value NX PX ttlMs`),

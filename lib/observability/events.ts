@@ -15,13 +15,17 @@ import type { AuthenticateTraceContext } from './tracing';
  * ```
  */
 export const CHANNELS = Object.freeze({
+  /** One attempt at one of Amazon's two endpoints: `ChannelMessages['upstream']`. */
   upstream: 'passport-lwa-token:upstream',
+  /** How each authentication or verification ended: `ChannelMessages['outcome']`. */
   outcome: 'passport-lwa-token:outcome',
+  /** How the verification cache took part: `ChannelMessages['cache']`. */
   cache: 'passport-lwa-token:cache',
+  /** A change of the circuit breaker's state: `ChannelMessages['circuit']`. */
   circuit: 'passport-lwa-token:circuit',
   /**
    * A tracing channel, not a plain one: `diagnostics_channel.tracingChannel(CHANNELS.authenticate)`,
-   * one trace per authentication, its context an `AuthenticateTraceContext` (docs/tracing.md).
+   * one trace per authentication, its context a `ChannelMessages['authenticate']` (docs/tracing.md).
    */
   authenticate: 'passport-lwa-token:authenticate',
 } as const);

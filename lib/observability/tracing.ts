@@ -26,11 +26,10 @@ export type TraceCacheResult = 'hit' | 'miss' | 'shared' | 'stale';
  *
  * @example
  * ```ts
- * import { AsyncLocalStorage } from 'node:async_hooks';
-import diagnostics_channel from 'node:diagnostics_channel';
- * import { CHANNELS, type AuthenticateTraceContext } from 'passport-lwa-token';
+ * import diagnostics_channel from 'node:diagnostics_channel';
+ * import { CHANNELS, type ChannelMessages } from 'passport-lwa-token';
  *
- * diagnostics_channel.tracingChannel<unknown, AuthenticateTraceContext>(CHANNELS.authenticate).subscribe({
+ * diagnostics_channel.tracingChannel<unknown, ChannelMessages['authenticate']>(CHANNELS.authenticate).subscribe({
  *   start() {},
  *   end() {},
  *   asyncStart() {},

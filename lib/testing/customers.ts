@@ -29,9 +29,13 @@ export interface EmulatorCustomer {
  * ```
  */
 export interface SignInCustomer {
+  /** Amazon's `user_id` for this customer (derived from the e-mail when not given). */
   readonly userID: string;
+  /** The profile's `name`. */
   readonly name: string;
+  /** The profile's `email`. */
   readonly email: string;
+  /** The profile's `postal_code`. */
   readonly postalCode: string;
 }
 

@@ -22,23 +22,8 @@ export type FaultTarget = Endpoint | 'both';
 
 /**
  * A way for an answer to go wrong. Faults apply to requests on the two endpoints only, after the
- * request has been recorded and counted and after the emulator's fixed latency.
- *
- * - `latency`: answer normally, `ms` milliseconds later than usual.
- * - `status`: answer with `status` (200..599). Default body: Amazon's `ServerError` JSON for 5xx,
- *   `{"error":"http_<status>"}` otherwise; default type `application/json;charset=UTF-8`.
- * - `rate-limit`: answer 429, with `Retry-After: <retryAfter>` (seconds or an HTTP date) when given.
- * - `malformed-json`: answer 200 `application/json` whose body is the normal answer cut in half.
- * - `html`: answer an HTML error page, `text/html`, with `status` (default 502).
- * - `content-type`: answer 200 with the normal JSON body but `Content-Type: <contentType>`.
- * - `oversized`: answer 200 `application/json`, a valid JSON object of `bytes` bytes (more if the
- *   normal answer does not fit), streamed chunked without `Content-Length`.
- * - `reset`: reset the connection (TCP RST) before any response.
- * - `reset-mid-body`: send the headers (with the full `Content-Length`) and half the body, then close.
- * - `hang`: never answer; the socket goes when the client gives up or at {@link LwaEmulator.close}.
- * - `trickle`: send the headers (with the full `Content-Length`) at once, then the body one byte
- *   every `intervalMs` (default 400): the normal answer, or with `status` that status and its
- *   default error body (a 503 whose body never seems to end, say).
+ * request has been recorded and counted and after the emulator's fixed latency. The `kind` of each
+ * says what happens; its other fields are described where they appear.
  * @example
  * ```ts
  * emu.fault('tokeninfo', { kind: 'rate-limit', retryAfter: 2 });
@@ -46,17 +31,70 @@ export type FaultTarget = Endpoint | 'both';
  * ```
  */
 export type Fault =
-  | { kind: 'latency'; ms: number }
-  | { kind: 'status'; status: number; body?: string; contentType?: string }
-  | { kind: 'rate-limit'; retryAfter?: number | string }
-  | { kind: 'malformed-json' }
-  | { kind: 'html'; status?: number }
-  | { kind: 'content-type'; contentType: string }
-  | { kind: 'oversized'; bytes: number }
-  | { kind: 'reset' }
-  | { kind: 'reset-mid-body' }
-  | { kind: 'hang' }
-  | { kind: 'trickle'; status?: number; intervalMs?: number };
+  | {
+      /** Answer normally, `ms` milliseconds later than usual. */
+      kind: 'latency';
+      /** The added delay, in milliseconds. */
+      ms: number;
+    }
+  | {
+      /** Answer with `status`. */
+      kind: 'status';
+      /** 200..599. */
+      status: number;
+      /** Default: Amazon's `ServerError` JSON for 5xx, `{"error":"http_<status>"}` otherwise. */
+      body?: string;
+      /** Default `application/json;charset=UTF-8`. */
+      contentType?: string;
+    }
+  | {
+      /** Answer 429. */
+      kind: 'rate-limit';
+      /** Sent as `Retry-After` when given: seconds, or an HTTP date. */
+      retryAfter?: number | string;
+    }
+  | {
+      /** Answer 200 `application/json` whose body is the normal answer cut in half. */
+      kind: 'malformed-json';
+    }
+  | {
+      /** Answer an HTML error page, `text/html`. */
+      kind: 'html';
+      /** Default 502. */
+      status?: number;
+    }
+  | {
+      /** Answer 200 with the normal JSON body but another `Content-Type`. */
+      kind: 'content-type';
+      /** The `Content-Type` sent. */
+      contentType: string;
+    }
+  | {
+      /** Answer 200 `application/json`, a valid JSON object streamed chunked without `Content-Length`. */
+      kind: 'oversized';
+      /** Its size (more if the normal answer does not fit). */
+      bytes: number;
+    }
+  | {
+      /** Reset the connection (TCP RST) before any response. */
+      kind: 'reset';
+    }
+  | {
+      /** Send the headers (with the full `Content-Length`) and half the body, then close. */
+      kind: 'reset-mid-body';
+    }
+  | {
+      /** Never answer; the socket goes when the client gives up or at {@link LwaEmulator.close}. */
+      kind: 'hang';
+    }
+  | {
+      /** Send the headers (with the full `Content-Length`) at once, then the body one byte at a time. */
+      kind: 'trickle';
+      /** With it, that status and its default error body (a 503 that never seems to end, say). */
+      status?: number;
+      /** Milliseconds between bytes. Default 400. */
+      intervalMs?: number;
+    };
 
 /**
  * How long a fault stays installed.

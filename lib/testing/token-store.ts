@@ -104,7 +104,14 @@ export interface ActiveToken {
  * expect(profile.displayName).toBe(SAMPLE_CUSTOMER.name); // a token minted without a name
  * ```
  */
-export const SAMPLE_CUSTOMER: Readonly<{ name: string; email: string; postalCode: string }> = Object.freeze({
+export const SAMPLE_CUSTOMER: Readonly<{
+  /** The profile's `name`. */
+  name: string;
+  /** The profile's `email`. */
+  email: string;
+  /** The profile's `postal_code`. */
+  postalCode: string;
+}> = Object.freeze({
   name: 'Mork Hashimoto',
   email: 'mork.hashimoto@example.com',
   postalCode: '98052',

@@ -11,7 +11,10 @@ export interface FastifyPassportRequest {
   /** What `verify` passed as `info`, with `tokenInfo`, after the app's transformers. */
   authInfo?: unknown;
   /** `@fastify/passport`'s instance, for its auth-info transformers. */
-  passport: { transformAuthInfo(info: unknown, request: FastifyPassportRequest): Promise<unknown> };
+  passport: {
+    /** Runs the app's `registerAuthInfoTransformer` functions on `info`. */
+    transformAuthInfo(info: unknown, request: FastifyPassportRequest): Promise<unknown>;
+  };
 }
 
 /** The parts of a Fastify reply this callback uses. */

@@ -37,6 +37,10 @@ import { setResponseHeader } from './response-header';
  * ```
  */
 export class AmazonTokenGuard extends AuthGuard(STRATEGY_NAME) {
+  /**
+   * Called by Nest's `AuthGuard` with Passport's answer: returns the user, or throws the refusal
+   * (with its status and challenge) or the error as an `HttpException`.
+   */
   override handleRequest<TUser = unknown>(
     err: unknown,
     user: unknown,

@@ -35,6 +35,7 @@ const NestAmazonStrategy = PassportStrategy(Strategy, STRATEGY_NAME) as abstract
  * ```
  */
 export abstract class AmazonTokenStrategy<TUser = unknown, TRequest = unknown> extends NestAmazonStrategy {
+  /** Builds the strategy from its options (those of `Strategy`), registered as `'amazon-token'`. */
   constructor(options: StrategyOptions<TRequest>) {
     super(options as StrategyOptions<unknown>);
   }

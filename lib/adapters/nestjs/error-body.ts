@@ -10,7 +10,9 @@ import type { LwaErrorCode } from '../../errors';
  * ```
  */
 export interface AmazonTokenErrorBody {
+  /** The HTTP status, as Nest's own error bodies give it. */
   readonly statusCode: number;
+  /** The status's standard text (`'Unauthorized'`, `'Bad Gateway'`). */
   readonly message: string;
   /** The `LwaError`'s code; absent on a refusal, whose reason is in `WWW-Authenticate`. */
   readonly code?: LwaErrorCode;
