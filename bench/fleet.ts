@@ -22,6 +22,8 @@ const SIZES = [1, 4, 8];
 const STORES = ['keyv', 'redis-nx'] as const;
 const TOKENS = QUICK ? 8 : 40;
 const WARMUP = QUICK ? 2 : 5;
+/** After a store failure, a process leaves the store alone this long (lib/defaults.ts), with a margin. */
+const STORE_LEFT_ALONE_MS = 5_500;
 
 type CacheEvent = ChannelMessages['cache'];
 interface Calls {
@@ -89,6 +91,10 @@ interface Result {
   added: number[];
   leaders: number;
   failed: number;
+  /** Tokens during which a process's store call failed or overran its limit (that process then went alone). */
+  storeErrors: number;
+  /** The same figures over the other tokens only. */
+  clean: { tokens: number; calls: Calls; worst: Calls };
 }
 
 async function measure(
@@ -107,11 +113,16 @@ async function measure(
     added: [],
     leaders: 0,
     failed: 0,
+    storeErrors: 0,
+    clean: { tokens: 0, calls: { tokeninfo: 0, profile: 0 }, worst: { tokeninfo: 0, profile: 0 } },
   };
   const stats = () => emu.call<{ calls: Calls }>('stats');
   try {
+    // When a process last saw its store fail: it then leaves the store alone for 5 s, silently.
+    const lastStoreError = apps.map(() => -Infinity);
     for (let i = 0; i < WARMUP + TOKENS; i += 1) {
       const [token] = await emu.call<string[]>('mint', { count: 1, clientID: CLIENT_ID });
+      const start = performance.now();
       const before = (await stats()).calls;
       // All at once: each process gets the new token in the same moment.
       const answers = await Promise.all(
@@ -134,6 +145,18 @@ async function measure(
       result.worst.tokeninfo = Math.max(result.worst.tokeninfo, tokeninfo);
       result.worst.profile = Math.max(result.worst.profile, profile);
       result.failed += answers.filter((a) => a.status !== 200).length;
+      events.forEach((e, k) => {
+        if (e.events.some((event) => event.type === 'store-error')) lastStoreError[k] = performance.now();
+      });
+      if (lastStoreError.some((t) => t > start - STORE_LEFT_ALONE_MS)) result.storeErrors += 1;
+      else {
+        const clean = result.clean;
+        clean.tokens += 1;
+        clean.calls.tokeninfo += tokeninfo;
+        clean.calls.profile += profile;
+        clean.worst.tokeninfo = Math.max(clean.worst.tokeninfo, tokeninfo);
+        clean.worst.profile = Math.max(clean.worst.profile, profile);
+      }
       // Who asked Amazon (a `miss`), who waited for its verdict (`shared`): per process.
       const asked = answers.filter((_, k) => events[k].events.some((e) => e.type === 'miss'));
       const waited = answers.filter((_, k) => events[k].events.some((e) => e.type === 'shared'));
@@ -172,7 +195,9 @@ async function main(): Promise<void> {
       'N',
       'tokeninfo + profile per new token (mean)',
       'worst token',
-      'processes that asked (mean)',
+      'tokens with a store left alone',
+      'without: mean',
+      'worst',
       'waiters: added p50',
       'p95',
     ],
@@ -181,7 +206,11 @@ async function main(): Promise<void> {
       String(r.n),
       `${fmt(r.calls.tokeninfo / TOKENS, 2)} + ${fmt(r.calls.profile / TOKENS, 2)}`,
       `${r.worst.tokeninfo} + ${r.worst.profile}`,
-      fmt(r.leaders / TOKENS, 2),
+      String(r.storeErrors),
+      r.clean.tokens
+        ? `${fmt(r.clean.calls.tokeninfo / r.clean.tokens, 2)} + ${fmt(r.clean.calls.profile / r.clean.tokens, 2)}`
+        : '-',
+      r.clean.tokens ? `${r.clean.worst.tokeninfo} + ${r.clean.worst.profile}` : '-',
       r.added.length ? `${fmt(percentile(r.added, 50))} ms` : '-',
       r.added.length ? `${fmt(percentile(r.added, 95))} ms` : '-',
     ]),
@@ -199,6 +228,8 @@ async function main(): Promise<void> {
       '',
       `${TOKENS} new tokens per row (after ${WARMUP} to warm up), each sent to all N processes at once; emulator ${LATENCY_MS} ms per call.`,
       `added: how much later than the process that asked Amazon each waiting process answered (client-side response times).`,
+      `store error: a store call failed or overran its limit (a quarter of timeout, at most 100 ms: a loaded machine's event loop lag);` +
+        ` that process then verified alone, as designed, and left the store alone for 5 s. "without": the tokens sent while no process was leaving it alone.`,
       `${failed === 0 ? 'every request answered 200' : `${failed} requests did not answer 200`}; total ${fmt((Date.now() - started) / 1000, 0)} s`,
       '',
     ].join('\n'),

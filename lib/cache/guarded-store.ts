@@ -91,8 +91,18 @@ export class GuardedStoreCache {
     if (!urgent && this.now() < this.skipUntil) return FAILED;
     const started = performance.now();
     let timer: NodeJS.Timeout | undefined;
+    let immediate: NodeJS.Immediate | undefined;
     const overrun = new Promise<typeof TIMED_OUT>((resolve) => {
-      timer = setTimeout(resolve, Math.max(0, Math.min(limitMs, this.timeoutMs)), TIMED_OUT);
+      // Timers run before I/O in each turn of the event loop: after a stall of our own (a busy
+      // CPU), the limit would fire before the answer that came in meanwhile is read. Deciding one
+      // phase later (setImmediate, after I/O) lets an answer that has arrived win.
+      timer = setTimeout(
+        () => {
+          immediate = setImmediate(resolve, TIMED_OUT);
+          immediate.unref();
+        },
+        Math.max(0, Math.min(limitMs, this.timeoutMs)),
+      );
       timer.unref();
     });
     try {
@@ -107,6 +117,7 @@ export class GuardedStoreCache {
       this.failed(operation, 'error', started);
     } finally {
       clearTimeout(timer);
+      clearImmediate(immediate);
     }
     return FAILED;
   }

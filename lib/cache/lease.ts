@@ -78,10 +78,12 @@ export class Leases {
     const started = performance.now();
     const limit = deadline.remaining();
     // With setIfAbsent the lease is taken, not read; without it, reading it now saves a round trip.
-    const [revoked, stored, lease] = await Promise.all([
+    // The lease before the verdict: a leader writes its verdict, then deletes its lease, so a lease
+    // read gone means the verdict read after it sees what that leader wrote.
+    const [lease, revoked, stored] = await Promise.all([
+      this.store.canSetIfAbsent ? undefined : this.store.read(leaseKey, limit),
       this.store.read(revokedKey(digest), limit),
       this.store.get(key, limit),
-      this.store.canSetIfAbsent ? undefined : this.store.read(leaseKey, limit),
     ]);
     const now = this.now();
     const until = revokedUntil(revoked, now);
@@ -90,37 +92,55 @@ export class Leases {
     if (kept !== undefined && kept.freshUntil > now) return { kind: 'verdict', remembered: kept, waited: false };
     if (revoked === UNREACHABLE || lease === UNREACHABLE) return { kind: 'ask', fallback: kept, lead: undefined };
 
-    const claim = await this.claim(leaseKey, lease, deadline, started);
-    if (claim !== 'follow') return { kind: 'ask', fallback: kept, lead: claim };
+    const fresh = (found: Remembered | undefined): Remembered | undefined =>
+      found !== undefined && found.freshUntil > this.now() && accepts(found) ? found : undefined;
+    const { lead, verdict } = await this.claim(key, leaseKey, lease, deadline, started, fresh);
+    if (verdict !== undefined) {
+      // A leader finished between the first read and the claim: its verdict answers.
+      if (lead !== undefined && lead !== 'follow') lead.release();
+      return { kind: 'verdict', remembered: verdict, waited: true };
+    }
+    if (lead !== 'follow') return { kind: 'ask', fallback: kept, lead };
     const awaited = await this.follow(key, leaseKey, deadline, accepts);
     if (awaited !== undefined) return { kind: 'verdict', remembered: awaited, waited: true };
     return { kind: 'ask', fallback: kept, lead: undefined };
   }
 
-  /** Takes the lease (a {@link Lead}), finds it held by another process (`'follow'`), or cannot tell (`undefined`: ask alone). */
+  /**
+   * Takes the lease (`lead`), finds it held by another process (`'follow'`), or cannot tell
+   * (`undefined`: ask alone). The verdict is read again with the lease's last step (after it, in the
+   * same round trip): a `verdict` a leader wrote before giving its lease up answers instead.
+   */
   private async claim(
+    key: string,
     leaseKey: string,
     seen: unknown,
     deadline: Deadline,
     started: number,
-  ): Promise<Lead | 'follow' | undefined> {
+    fresh: (found: Remembered | undefined) => Remembered | undefined,
+  ): Promise<{ lead: Lead | 'follow' | undefined; verdict?: Remembered }> {
     const id = randomUUID();
     const entry: LeaseEntry = { v: 1, until: this.now() + this.leaseMs, lease: id };
     const ends = performance.now() + this.leaseMs;
     if (this.store.canSetIfAbsent) {
-      const took = await this.store.writeIfAbsent(leaseKey, entry, this.leaseMs);
-      if (took === UNREACHABLE) return undefined;
-      return took ? this.lead(leaseKey, ends) : 'follow';
+      const [took, found] = await Promise.all([
+        this.store.writeIfAbsent(leaseKey, entry, this.leaseMs),
+        this.store.get(key, deadline.remaining()),
+      ]);
+      const lead = took === UNREACHABLE ? undefined : took ? this.lead(leaseKey, ends) : 'follow';
+      return { lead, verdict: fresh(found) };
     }
-    if (leaseHolder(seen, this.now()) !== undefined) return 'follow';
-    if (!(await this.store.write(leaseKey, entry, this.leaseMs))) return undefined;
+    if (leaseHolder(seen, this.now()) !== undefined) return { lead: 'follow' };
+    if (!(await this.store.write(leaseKey, entry, this.leaseMs))) return { lead: undefined };
     // Others that saw no lease are writing theirs now: let their writes land, then the last one holds it.
     const settle = Math.min(SETTLE_MAX_MS, Math.max(SETTLE_MIN_MS, 2 * (performance.now() - started)));
     await sleep(Math.min(settle, deadline.remaining()));
-    const back = await this.store.read(leaseKey, deadline.remaining());
-    const lead = this.lead(leaseKey, ends);
-    if (back === UNREACHABLE || leaseHolder(back, this.now()) === id) return lead;
-    return 'follow';
+    const [back, found] = await Promise.all([
+      this.store.read(leaseKey, deadline.remaining()),
+      this.store.get(key, deadline.remaining()),
+    ]);
+    const holder = back === UNREACHABLE ? id : leaseHolder(back, this.now());
+    return { lead: holder === id ? this.lead(leaseKey, ends) : 'follow', verdict: fresh(found) };
   }
 
   private lead(leaseKey: string, ends: number): Lead {
