@@ -149,7 +149,14 @@ export const VERIFY_NO_ANSWER_WARNING_MS = 10_000;
 
 /**
  * A call to Amazon with less than this left of its deadline is not sent: no answer comes back that
- * fast (a round trip to Amazon takes tens of milliseconds), and undici would open a connection for
- * it only to drop it unsent when the deadline passes a moment later.
+ * fast (a round trip to Amazon takes tens of milliseconds, a new TLS connection more), and undici
+ * would open a connection for it only to drop it unsent when the deadline passes a moment later.
  */
-export const MIN_DISPATCH_MS = 10;
+export const MIN_DISPATCH_MS = 25;
+
+/**
+ * The circuit breaker's probe gets a deadline of `min(timeout, max(cooldown, MIN_PROBE_MS))`: a
+ * probe hanging on a dead Amazon ends by the time the next one may go, yet a cooldown shorter than
+ * a slow answer (the option allows 1 ms) does not time every probe out and keep the circuit open.
+ */
+export const MIN_PROBE_MS = 1000;

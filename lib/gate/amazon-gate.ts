@@ -1,5 +1,6 @@
 import type { CircuitBreaker } from './circuit-breaker';
 import type { Deadline } from '../amazon/deadline';
+import { MIN_PROBE_MS } from '../defaults';
 import { isOutage, LwaTimeoutError, overloaded } from '../errors';
 import type { PendingLimit } from './pending-limit';
 import type { Audience, Need, TokenVerifier, Verdict } from '../amazon/amazon-verifier';
@@ -11,9 +12,9 @@ import type { Audience, Need, TokenVerifier, Verdict } from '../amazon/amazon-ve
  * anything else (a bug) counts as neither. Nothing here waits.
  *
  * Two bad-day rules live here. The probe sent after the cooldown gets a deadline of at most
- * `cooldown` (within the verification's `timeout`): a probe that hangs ends by the time the next
- * one may go, so after Amazon returns, new users are served again within one cooldown (plus the
- * next probe's round trip) even when `timeout` is longer. And a timeout whose deadline ran late
+ * `cooldown` (or {@link MIN_PROBE_MS} if that is longer; within the verification's `timeout`): a
+ * probe that hangs ends by the time the next one may go, so after Amazon returns, new users are
+ * served again within one cooldown (plus the next probe's round trip) even when `timeout` is longer. And a timeout whose deadline ran late
  * because our own event loop was blocked ({@link Deadline.stalled}) says nothing about Amazon: it
  * neither opens the circuit nor counts toward opening it.
  */
@@ -30,7 +31,8 @@ export class AmazonGate implements TokenVerifier {
       if (ticket) this.breaker?.released(ticket);
       throw overloaded(this.pending.max);
     }
-    const bounded = ticket?.probe && this.breaker ? deadline?.within(this.breaker.cooldown) : undefined;
+    const bounded =
+      ticket?.probe && this.breaker ? deadline?.within(Math.max(this.breaker.cooldown, MIN_PROBE_MS)) : undefined;
     const used = bounded ?? deadline;
     try {
       const verdict = await this.upstream.verify(token, audience, used, need);
