@@ -48,7 +48,7 @@ export type Fault =
       contentType?: string;
     }
   | {
-      /** Answer 429. */
+      /** Answer 429, with a made-up body (`{"error":"TooManyRequests",…}`: Amazon documents none). */
       kind: 'rate-limit';
       /** Sent as `Retry-After` when given: seconds, or an HTTP date. */
       retryAfter?: number | string;
