@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { AmazonClient } from './amazon/client';
-import { AmazonVerifier } from './amazon/amazon-verifier';
+import { AmazonVerifier, type Verdict } from './amazon/amazon-verifier';
 import type { AmazonProfile } from './amazon/profile';
 import { publicTokenInfo, type CheckedTokenInfo, type TokenInfo } from './amazon/token-info';
 import { CachedVerifier } from './cache/cached-verifier';
@@ -263,18 +263,26 @@ export class LwaVerifier<TRequest = IncomingMessage> {
     return this.#ask(token, origin, resolving, scope);
   }
 
-  async #ask(
+  #ask(
     token: string,
     origin: TokenOrigin | undefined,
     audience: Parameters<CachedVerifier['verify']>[1],
     scope: ScopeNeed | undefined,
-  ): Promise<Outcome> {
+  ): Outcome | Promise<Outcome> {
     if (typeof token !== 'string') return { kind: 'refused', refusal: refusals.malformedRequest };
     const refused = (refusal: Refusal): Outcome => ({ kind: 'refused', refusal, ...(origin ? { origin } : {}) });
     const none = acceptsNone(audience);
     if (none) return refused(none);
     // Only `profile:user_id` needed: tokeninfo alone (profile-free, half the calls to Amazon).
-    const verdict = await this.#cache.verify(token, audience, undefined, scope?.need ?? 'profile');
+    const found = this.#cache.lookup(token, audience, scope?.need ?? 'profile');
+    // A verdict held in this process answers synchronously: no promise on a cached request's path.
+    if (found instanceof Promise) return found.then((verdict) => this.#judge(verdict, token, origin, scope));
+    return this.#judge(found, token, origin, scope);
+  }
+
+  /** The outcome of Amazon's (or the cache's) verdict for a route needing `scope`. */
+  #judge(verdict: Verdict, token: string, origin: TokenOrigin | undefined, scope: ScopeNeed | undefined): Outcome {
+    const refused = (refusal: Refusal): Outcome => ({ kind: 'refused', refusal, ...(origin ? { origin } : {}) });
     if (!verdict.ok) {
       const { refusal } = verdict;
       // Amazon's own insufficient_scope on a route that names scopes: the challenge names them too.
@@ -396,5 +404,5 @@ export function requestOutcome<TRequest>(
   request: TRequest,
   context?: VerifyContext<TRequest>,
 ): Outcome | Promise<Outcome> {
-  return outcomeOf(verifier as LwaVerifier<never>, request, { ...context, request } as VerifyContext<never>);
+  return outcomeOf(verifier, request, { ...context, request } as VerifyContext<never>);
 }

@@ -1,6 +1,6 @@
 import { fail, isPlainObject, rejectUnknown, wholeNumber } from '../checks';
 import { CIRCUIT_DEFAULTS, MAX_CIRCUIT_THRESHOLD, MAX_COOLDOWN_MS } from '../defaults';
-import { circuitOpen, type LwaErrorCode, type LwaUnavailableError } from '../errors';
+import { circuitOpen, type LwaErrorCode } from '../errors';
 import { publishCircuit, type CircuitEvent } from '../observability/events';
 
 /**
@@ -54,7 +54,7 @@ export interface CircuitTicket {
  * A consecutive-failure circuit breaker in front of Amazon, written for this library's two rules:
  * a call it does not let through fails *at once* (never waits for the probe), and only outages
  * count. Closed: every call goes through; `threshold` outages in a row open it. Open: every call is
- * refused ({@link LwaUnavailableError}) until `cooldown` has passed; then the next call is the
+ * refused (an `LwaUnavailableError`, `ERR_LWA_CIRCUIT_OPEN`) until `cooldown` has passed; then the next call is the
  * probe (half-open), and every other call is still refused while it is in flight. The probe's
  * success (an answer or a refusal: Amazon is up) closes the circuit; an outage reopens it, the
  * cooldown counted from when the probe was sent, so a probe that hangs for the whole `timeout`
@@ -88,7 +88,7 @@ export class CircuitBreaker {
     return this.state;
   }
 
-  /** Lets a call through, or throws {@link LwaUnavailableError}. */
+  /** Lets a call through, or throws `circuitOpen()` (an `LwaUnavailableError`). */
   admit(): CircuitTicket {
     const at = this.now();
     if (this.state === 'closed') return { generation: this.generation, probe: false, at };

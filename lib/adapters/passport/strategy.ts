@@ -14,7 +14,13 @@ import { refusals, type Refusal } from '../../refusal';
 import { isThenable, type TokenOrigin } from '../../request/extract';
 import type { LwaScope } from '../../scope';
 import { challengeFor, errorEvent, LwaVerifier, outcomeEvent, requestOutcome, type Outcome } from '../../verifier';
-import { callVerify, checkVerifyShape, type VerifyFunction, type VerifyFunctionWithRequest } from './verify-callback';
+import {
+  callVerify,
+  checkVerifyShape,
+  type VerifyAnswer,
+  type VerifyFunction,
+  type VerifyFunctionWithRequest,
+} from './verify-callback';
 
 /** The actions Passport adds to a strategy for the length of one request. */
 interface PassportActions {
@@ -172,40 +178,42 @@ export class Strategy<TUser = unknown, TRequest = IncomingMessage> extends Passp
       // Only the app's own functions (`extractToken`, `clientID`) or a bad route option can throw here.
       return this.act(req, errorAction(err), trace);
     }
-    if (!isThenable(outcome)) {
-      const action = this.decideAtOnce(outcome, route.optional);
-      if (action) return this.act(req, action, trace);
-    }
-    void Promise.resolve(outcome)
-      .then((settled) => this.decide(req, settled, route.optional))
-      .then(
-        (action) => this.act(req, action, trace),
+    if (isThenable(outcome)) {
+      const { optional } = route;
+      void Promise.resolve(outcome).then(
+        (settled) => this.conclude(req, settled, optional, trace),
         (err: unknown) => this.act(req, errorAction(err), trace),
       );
+    } else {
+      this.conclude(req, outcome, route.optional, trace);
+    }
   }
 
-  /** A refusal known without waiting (no token, a malformed one): answered synchronously. */
-  private decideAtOnce(outcome: Outcome, optional: boolean): Action | undefined {
-    if (outcome.kind === 'verified') return undefined;
-    if (outcome.kind === 'failed') return errorAction(outcome.error, outcome.origin);
-    return failAction(outcome, optional);
-  }
-
-  private async decide(req: TRequest, outcome: Outcome, optional: boolean): Promise<Action> {
-    if (outcome.kind === 'failed') return errorAction(outcome.error, outcome.origin);
-    if (outcome.kind !== 'verified') return failAction(outcome, optional);
+  /**
+   * Tells Passport how `outcome` ends: at once for a refusal, after the app's `verify` for a
+   * verified token. A rejection of `verify` is its error; what `act` throws (the app's callback)
+   * is not caught, whether here or in the promise chain (there it is an unhandled rejection).
+   */
+  private conclude(req: TRequest, outcome: Outcome, optional: boolean, trace: AuthenticationTrace | undefined): void {
+    if (outcome.kind === 'failed') return this.act(req, errorAction(outcome.error, outcome.origin), trace);
+    if (outcome.kind !== 'verified') return this.act(req, failAction(outcome, optional), trace);
     const { token, profile, origin } = outcome;
     const args = this.passReqToCallback ? [req, token, profile] : [token, profile];
-    // `verify` failing is the app's error; its event still says where the token was.
-    const answer = await callVerify<TUser>(this.verifyFn, args).catch((err: unknown) => errorAction(err, origin));
-    if ('call' in answer) return answer;
-    const { user, info } = answer;
-    const ended = { ...(origin ? { origin } : {}) };
+    void callVerify<TUser>(this.verifyFn, args).then(
+      (answer) => this.act(req, this.accepted(req, outcome, answer), trace),
+      // `verify` failing is the app's error; its event still says where the token was.
+      (err: unknown) => this.act(req, errorAction(err, origin), trace),
+    );
+  }
+
+  /** What `verify`'s answer makes of a verified token: the user, or a refusal of the user. */
+  private accepted(req: TRequest, outcome: Verified, { user, info }: VerifyAnswer<TUser>): Action {
+    const { origin } = outcome;
     if (!user) {
       return {
         call: 'fail',
         refusal: refusals.userRefused,
-        event: { ...outcomeEvent({ kind: 'refused', refusal: refusals.userRefused }), ...ended },
+        event: { ...outcomeEvent({ kind: 'refused', refusal: refusals.userRefused }), ...(origin ? { origin } : {}) },
       };
     }
     // RFC 6750 §2.3: a page fetched with the token in its URL must stay out of shared caches.
@@ -234,6 +242,8 @@ export class Strategy<TUser = unknown, TRequest = IncomingMessage> extends Passp
  * A refusal, or on an optional route no token at all: `pass()`. Its event is still the
  * verification's `no_token` (as `verifyRequest` publishes it): the route's choice is not an outcome.
  */
+type Verified = Extract<Outcome, { kind: 'verified' }>;
+
 function failAction(outcome: Extract<Outcome, { kind: 'none' | 'refused' }>, optional: boolean): Action {
   if (outcome.kind === 'none' && optional) return { call: 'pass', event: outcomeEvent(outcome) };
   const refusal = outcome.kind === 'none' ? refusals.noToken : outcome.refusal;

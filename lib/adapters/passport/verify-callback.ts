@@ -55,7 +55,7 @@ export type VerifyFunctionWithRequest<TUser, TRequest> = (
   done: VerifyDone<TUser>,
 ) => void | VerifyResult<TUser> | PromiseLike<VerifyResult<TUser>>;
 
-interface VerifyAnswer<TUser> {
+export interface VerifyAnswer<TUser> {
   readonly user: VerifyResult<TUser>;
   readonly info: object | undefined;
 }
@@ -123,11 +123,13 @@ export function callVerify<TUser>(
       return;
     }
     if (isThenable(returned)) {
-      // Even after a synchronous done(): a rejection left unhandled would end the process.
+      // Even after a synchronous done(): a rejection left unhandled would end the process. A
+      // promise is an answer under way, so no watch is set for it (a timer per request costs).
       returned.then(
         (user) => done(null, user as VerifyResult<TUser>),
         (err: unknown) => done(err ?? new Error('verify() rejected without a reason')),
       );
+      return;
     }
     if (answered) return;
     if (!mayCallDone(verify, args.length) && !isThenable(returned)) {
