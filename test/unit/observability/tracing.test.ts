@@ -160,14 +160,14 @@ describe('with nobody subscribed', () => {
       const sub = diagnostics_channel.channel(`tracing:${CHANNELS.authenticate}:${name}`);
       return [jest.spyOn(sub, 'publish'), jest.spyOn(sub, 'runStores')];
     }).flat();
-    const verify = jest.spyOn(CachedVerifier.prototype, 'verify');
+    const lookup = jest.spyOn(CachedVerifier.prototype, 'lookup');
     const strategy = lwa.strategy();
     const token = lwa.mint();
     for (const req of [{ headers: {} }, withToken(token), withToken(token)]) {
       await authenticateOnce(strategy, req);
     }
     for (const spy of spies) expect(spy).not.toHaveBeenCalled();
-    expect(verify).toHaveBeenCalledTimes(2);
+    expect(lookup).toHaveBeenCalledTimes(2);
     expect(traced).not.toHaveBeenCalled();
     expect(published).toEqual([]);
   });
