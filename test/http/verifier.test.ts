@@ -9,35 +9,10 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { Agent } from 'undici';
-import {
-  LwaError,
-  LwaTimeoutError,
-  LwaUpstreamError,
-  LwaVerifier,
-  type LwaVerifierOptions,
-  type Verification,
-} from '../../lib';
+import { LwaError, LwaTimeoutError, LwaUpstreamError, LwaVerifier, type Verification } from '../../lib';
 import { CLIENT_ID, OTHER_CLIENT_ID, useEmulator } from '../support/fixture';
 
 const lwa = useEmulator();
-
-const verifiers: Array<LwaVerifier<never>> = [];
-afterAll(() => Promise.allSettled(verifiers.map((v) => v.close())));
-
-/** A verifier pointed at the emulator, closed after the file unless a test closes it. */
-function verifierFor<TRequest = IncomingMessage>(
-  options: Partial<LwaVerifierOptions<TRequest>> = {},
-): LwaVerifier<TRequest> {
-  const verifier = new LwaVerifier<TRequest>({
-    clientID: CLIENT_ID,
-    tokenInfoURL: lwa.emu.tokenInfoURL,
-    profileURL: lwa.emu.profileURL,
-    timeout: 2000,
-    ...options,
-  });
-  verifiers.push(verifier);
-  return verifier;
-}
 
 const calls = () => ({ ...lwa.emu.calls });
 const NO_CALLS = { tokeninfo: 0, profile: 0 };
@@ -58,7 +33,7 @@ describe('verify(token)', () => {
   test('a valid token: ok, with the profile and tokenInfo (no origin: the app found the token)', async () => {
     const userID = 'amzn1.account.VERIFIERUSER';
     const token = lwa.mint({ userID, name: 'Vera', expiresIn: 1800 });
-    const result = await verifierFor().verify(token);
+    const result = await lwa.verifier().verify(token);
     expect(result).toEqual({
       ok: true,
       profile: expect.objectContaining({ provider: 'amazon', id: userID, displayName: 'Vera' }),
@@ -77,7 +52,7 @@ describe('verify(token)', () => {
   });
 
   test('the same token again: answered from the cache, no new call to Amazon', async () => {
-    const verifier = verifierFor();
+    const verifier = lwa.verifier();
     const token = lwa.mint();
     const first = await verifier.verify(token);
     const second = await verifier.verify(token);
@@ -90,7 +65,7 @@ describe('verify(token)', () => {
 
   test("another client's token: 401 audience_mismatch with an invalid_token challenge", async () => {
     const token = lwa.emu.mintToken({ clientID: OTHER_CLIENT_ID });
-    const result = await verifierFor().verify(token);
+    const result = await lwa.verifier().verify(token);
     expect(result).toEqual(refused(401, 'audience_mismatch', 'invalid_token'));
     expect(result).toEqual({ ok: false, status: 401, reason: 'audience_mismatch', challenge: expect.any(String) });
     // Refused on tokeninfo's answer (the profile is asked for at the same time, to save a round trip).
@@ -105,19 +80,19 @@ describe('verify(token)', () => {
     ['a refresh token', `Atzr|${'a'.repeat(400)}`, 401, 'refresh_token', 'invalid_token'],
     ['empty', '', 400, 'malformed_request', 'invalid_request'],
   ] as const)('junk (%s): refused, and Amazon is never called', async (_name, token, status, reason, error) => {
-    const result = await verifierFor().verify(token);
+    const result = await lwa.verifier().verify(token);
     expect(result).toEqual(refused(status, reason, error));
     expect(calls()).toEqual(NO_CALLS);
   });
 
   test('not a string (from untyped code): 400 malformed_request, no call', async () => {
-    const result = await verifierFor().verify(42 as unknown as string);
+    const result = await lwa.verifier().verify(42 as unknown as string);
     expect(result).toEqual(refused(400, 'malformed_request', 'invalid_request'));
     expect(calls()).toEqual(NO_CALLS);
   });
 
   test('a token Amazon does not know: 401 token_rejected', async () => {
-    const result = await verifierFor().verify(`Atza|${'q'.repeat(400)}`);
+    const result = await lwa.verifier().verify(`Atza|${'q'.repeat(400)}`);
     expect(result).toEqual(refused(401, 'token_rejected', 'invalid_token'));
   });
 });
@@ -125,7 +100,7 @@ describe('verify(token)', () => {
 describe('Amazon down: the promise rejects with an LwaError, never ok: false', () => {
   test('tokeninfo answers 500: rejects with an LwaUpstreamError (502)', async () => {
     lwa.emu.fault('both', { kind: 'status', status: 500 });
-    const outcome = verifierFor().verify(lwa.mint());
+    const outcome = lwa.verifier().verify(lwa.mint());
     await expect(outcome).rejects.toBeInstanceOf(LwaUpstreamError);
     const err = (await outcome.catch((e: unknown) => e)) as LwaError;
     expect([err.status, err.code]).toEqual([502, 'ERR_LWA_UPSTREAM_STATUS']);
@@ -133,7 +108,8 @@ describe('Amazon down: the promise rejects with an LwaError, never ok: false', (
 
   test('the profile endpoint answers 503: rejects with a 502, though tokeninfo said yes', async () => {
     lwa.emu.fault('profile', { kind: 'status', status: 503 });
-    const err: unknown = await verifierFor()
+    const err: unknown = await lwa
+      .verifier()
       .verify(lwa.mint())
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LwaError);
@@ -142,7 +118,8 @@ describe('Amazon down: the promise rejects with an LwaError, never ok: false', (
 
   test('Amazon hangs: rejects with an LwaTimeoutError (504) once `timeout` is spent', async () => {
     lwa.emu.fault('both', { kind: 'hang' });
-    const err: unknown = await verifierFor({ timeout: 150 })
+    const err: unknown = await lwa
+      .verifier({ timeout: 150 })
       .verify(lwa.mint())
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LwaTimeoutError);
@@ -152,7 +129,7 @@ describe('Amazon down: the promise rejects with an LwaError, never ok: false', (
   test('verifyRequest rejects the same way', async () => {
     lwa.emu.fault('tokeninfo', { kind: 'status', status: 500 });
     const req = new Request('http://app.test/api', { headers: { authorization: `Bearer ${lwa.mint()}` } });
-    await expect(verifierFor<Request>().verifyRequest(req)).rejects.toBeInstanceOf(LwaError);
+    await expect(lwa.verifier<Request>().verifyRequest(req)).rejects.toBeInstanceOf(LwaError);
   });
 });
 
@@ -195,28 +172,28 @@ describe('verifyRequest with a Node request', () => {
   }
 
   test('the Authorization header: ok, origin authorization', async () => {
-    const result = await overNode(verifierFor(), { headers: [['Authorization', `Bearer ${lwa.mint()}`]] });
+    const result = await overNode(lwa.verifier(), { headers: [['Authorization', `Bearer ${lwa.mint()}`]] });
     expect(result).toMatchObject({ ok: true, origin: 'authorization' });
   });
 
   test('x-amz-access-token: ok, origin x-amz-access-token', async () => {
-    const result = await overNode(verifierFor(), { headers: [['x-amz-access-token', lwa.mint()]] });
+    const result = await overNode(lwa.verifier(), { headers: [['x-amz-access-token', lwa.mint()]] });
     expect(result).toMatchObject({ ok: true, origin: 'x-amz-access-token' });
   });
 
   test('?access_token= in the URL: ok, origin query', async () => {
-    const result = await overNode(verifierFor(), { path: `/api?access_token=${encodeURIComponent(lwa.mint())}` });
+    const result = await overNode(lwa.verifier(), { path: `/api?access_token=${encodeURIComponent(lwa.mint())}` });
     expect(result).toMatchObject({ ok: true, origin: 'query' });
   });
 
   test('a parsed body: ok, origin body', async () => {
-    const result = await overNode(verifierFor(), { body: { access_token: lwa.mint() } });
+    const result = await overNode(lwa.verifier(), { body: { access_token: lwa.mint() } });
     expect(result).toMatchObject({ ok: true, origin: 'body' });
   });
 
   test('the Authorization header twice: 400 multiple_tokens, no call', async () => {
     const [a, b] = [lwa.mint(), lwa.mint()];
-    const result = await overNode(verifierFor(), {
+    const result = await overNode(lwa.verifier(), {
       headers: [
         ['Authorization', `Bearer ${a}`],
         ['Authorization', `Bearer ${b}`],
@@ -227,13 +204,13 @@ describe('verifyRequest with a Node request', () => {
   });
 
   test('no token: 401 no_token with the bare challenge', async () => {
-    const result = await overNode(verifierFor(), {});
+    const result = await overNode(lwa.verifier(), {});
     expect(result).toEqual({ ok: false, status: 401, challenge: 'Bearer realm="Users"', reason: 'no_token' });
     expect(calls()).toEqual(NO_CALLS);
   });
 
   test('extractToken: its token is verified, origin custom', async () => {
-    const verifier = verifierFor<IncomingMessage>({
+    const verifier = lwa.verifier<IncomingMessage>({
       extractToken: (req) => req.headers['x-my-token'],
     });
     const result = await overNode(verifier, { headers: [['x-my-token', lwa.mint()]] });
@@ -241,7 +218,7 @@ describe('verifyRequest with a Node request', () => {
   });
 
   test('a plain object with headers, url and body is read as a Node request', async () => {
-    const verifier = verifierFor<{ headers: Record<string, string>; url: string; body?: unknown }>();
+    const verifier = lwa.verifier<{ headers: Record<string, string>; url: string; body?: unknown }>();
     const token = lwa.mint();
     expect(await verifier.verifyRequest({ headers: {}, url: '/api', body: { access_token: token } })).toMatchObject({
       ok: true,
@@ -260,25 +237,25 @@ describe('verifyRequest with a Fetch API Request', () => {
   test('the Authorization header: ok, with the profile', async () => {
     const userID = 'amzn1.account.FETCHUSER';
     const req = new Request(url, { headers: { Authorization: `Bearer ${lwa.mint({ userID })}` } });
-    const result = await verifierFor<Request>().verifyRequest(req);
+    const result = await lwa.verifier<Request>().verifyRequest(req);
     expect(result).toMatchObject({ ok: true, origin: 'authorization', profile: { id: userID } });
   });
 
   test('x-amz-access-token: ok', async () => {
     const req = new Request(url, { headers: { 'x-amz-access-token': lwa.mint() } });
-    expect(await verifierFor<Request>().verifyRequest(req)).toMatchObject({ ok: true, origin: 'x-amz-access-token' });
+    expect(await lwa.verifier<Request>().verifyRequest(req)).toMatchObject({ ok: true, origin: 'x-amz-access-token' });
   });
 
   test('?access_token=: ok, origin query', async () => {
     const req = new Request(`${url}?access_token=${encodeURIComponent(lwa.mint())}`);
-    expect(await verifierFor<Request>().verifyRequest(req)).toMatchObject({ ok: true, origin: 'query' });
+    expect(await lwa.verifier<Request>().verifyRequest(req)).toMatchObject({ ok: true, origin: 'query' });
   });
 
   test('the Authorization header twice (Headers joins them): 400 multiple_tokens, no call', async () => {
     const headers = new Headers();
     headers.append('Authorization', `Bearer ${lwa.mint()}`);
     headers.append('Authorization', `Bearer ${lwa.mint()}`);
-    const result = await verifierFor<Request>().verifyRequest(new Request(url, { headers }));
+    const result = await lwa.verifier<Request>().verifyRequest(new Request(url, { headers }));
     expect(result).toEqual(refused(400, 'multiple_tokens', 'invalid_request'));
     expect(calls()).toEqual(NO_CALLS);
   });
@@ -288,11 +265,13 @@ describe('verifyRequest with a Fetch API Request', () => {
     const req = new Request(`${url}?access_token=${encodeURIComponent(token)}`, {
       headers: { Authorization: `Bearer ${token}` },
     });
-    expect(await verifierFor<Request>().verifyRequest(req)).toEqual(refused(400, 'multiple_tokens', 'invalid_request'));
+    expect(await lwa.verifier<Request>().verifyRequest(req)).toEqual(
+      refused(400, 'multiple_tokens', 'invalid_request'),
+    );
   });
 
   test('no token: 401 no_token with the bare challenge', async () => {
-    const result = await verifierFor<Request>().verifyRequest(new Request(url));
+    const result = await lwa.verifier<Request>().verifyRequest(new Request(url));
     expect(result).toEqual({ ok: false, status: 401, challenge: 'Bearer realm="Users"', reason: 'no_token' });
     expect(calls()).toEqual(NO_CALLS);
   });
@@ -304,7 +283,7 @@ describe('verifyRequest with a Fetch API Request', () => {
       body,
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
-    const result = await verifierFor<Request>().verifyRequest(req);
+    const result = await lwa.verifier<Request>().verifyRequest(req);
     expect(result).toMatchObject({ ok: false, reason: 'no_token' });
     expect(req.bodyUsed).toBe(false);
     expect(await req.text()).toBe(body);
@@ -313,7 +292,7 @@ describe('verifyRequest with a Fetch API Request', () => {
 
   test('extractToken is given the Fetch Request itself', async () => {
     const seen: unknown[] = [];
-    const verifier = verifierFor<Request>({
+    const verifier = lwa.verifier<Request>({
       extractToken: (req) => {
         seen.push(req);
         return req.headers.get('x-my-token') ?? undefined;
@@ -326,7 +305,7 @@ describe('verifyRequest with a Fetch API Request', () => {
 
   test('a malformed token in the header: refused, no call', async () => {
     const req = new Request(url, { headers: { Authorization: 'Bearer Atza|short' } });
-    expect(await verifierFor<Request>().verifyRequest(req)).toEqual(refused(401, 'malformed_token', 'invalid_token'));
+    expect(await lwa.verifier<Request>().verifyRequest(req)).toEqual(refused(401, 'malformed_token', 'invalid_token'));
     expect(calls()).toEqual(NO_CALLS);
   });
 });
@@ -361,7 +340,7 @@ describe('close()', () => {
       expect((await first.verify(lwa.mint())).ok).toBe(true);
       await first.close();
       expect(dispatcher.closed).toBe(false);
-      const second = verifierFor({ dispatcher });
+      const second = lwa.verifier({ dispatcher });
       expect((await second.verify(lwa.mint())).ok).toBe(true);
     } finally {
       await dispatcher.close();
