@@ -1,5 +1,5 @@
 /**
- * `npm run soak` (SECURITY.md, Soak): sustained load through the strategy, with nothing left behind.
+ * `npm run soak` (test/README.md, Soak): sustained load through the strategy, with nothing left behind.
  *
  *   npm run soak                          # 50,000 requests at concurrency 64
  *   npm run soak -- --requests 3000       # the CI run
@@ -11,7 +11,7 @@
  * permanent so every request's outcome is known in advance) and drives the load: a fixed,
  * interleaved mix of valid, invalid, expired, wrong-audience, under-scoped, malformed and
  * fault-injected requests, each checked against the status (and error code) docs/design.md, "Outcomes",
- * and SECURITY.md's Fault matrix predict for it.
+ * and test/README.md's Fault matrix predict for it.
  *
  * It stops by itself: after `--requests`, or at `--max-seconds` (a failure). It exits non-zero on
  * any unexpected answer, any unhandled rejection or uncaught exception in the app, or memory or

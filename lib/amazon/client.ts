@@ -98,7 +98,7 @@ export class AmazonClient {
 
   /**
    * `GET /auth/o2/tokeninfo`: who the token was issued to. The token goes in `x-amz-access-token`,
-   * not the URL, unless the query form was asked for: HTTP clients publish every URL they request
+   * never in the URL (as Amazon Pay's own SDK sends it): HTTP clients publish every URL they request
    * (undici's diagnostics channels, and tracing built on them), and proxies log it. Bounded by
    * `deadline` (the verification's), or by a `timeout` of its own when none is given. The attempts
    * are counted in the authentication's trace, if one is being traced. `cancel` stops the call
