@@ -114,7 +114,8 @@ let outcomeOf: (
  * ```ts
  * const verifier = new LwaVerifier({ clientID: process.env.AMAZON_CLIENT_ID! });
  * const result = await verifier.verify(accessToken);
- * if (result.ok) console.log(result.profile.id, result.tokenInfo.expiresIn);
+ * if (result.ok) sessions.start(result.profile.id, { seconds: result.tokenInfo.expiresIn });
+ * else res.status(result.status).set("WWW-Authenticate", result.challenge).end();
  * ```
  */
 export class LwaVerifier<TRequest = IncomingMessage> {
