@@ -115,7 +115,7 @@ let outcomeOf: (
  * const verifier = new LwaVerifier({ clientID: process.env.AMAZON_CLIENT_ID! });
  * const result = await verifier.verify(accessToken);
  * if (result.ok) sessions.start(result.profile.id, { seconds: result.tokenInfo.expiresIn });
- * else res.status(result.status).set("WWW-Authenticate", result.challenge).end();
+ * else res.status(result.status).set('WWW-Authenticate', result.challenge).end();
  * ```
  */
 export class LwaVerifier<TRequest = IncomingMessage> {
