@@ -6,14 +6,12 @@
  * NestJS 12 is ESM-only and Jest can `require` ESM only from Node 24.9, so the app
  * (nestjs-entry/app.ts) runs in a child process under tsx; the emulator stays here, in the test.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import request from 'supertest';
+import { startNestApp, stopNestApp } from '../support/nest-child';
 import type { LwaEmulator } from '../../lib/testing';
 import { CLIENT_ID, useEmulator } from '../support/fixture';
-
-const root = join(__dirname, '..', '..');
 
 const lwa = useEmulator();
 let emu: LwaEmulator;
@@ -23,46 +21,16 @@ beforeAll(() => {
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
-/** Starts the app on `platform` in a child process; resolves to its base URL. */
-function startApp(platform: 'express' | 'fastify'): { child: ChildProcess; base: Promise<string> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'nestjs-entry', 'app.ts'), platform], {
-    cwd: root,
-    env: { ...process.env, LWA_TOKENINFO_URL: emu.tokenInfoURL, LWA_PROFILE_URL: emu.profileURL },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const base = new Promise<string>((resolve, reject) => {
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const port = /LISTENING (\d+)/.exec(stdout)?.[1];
-      if (port) resolve(`http://127.0.0.1:${port}`);
-    });
-    child.once('exit', (code) => reject(new Error(`the Nest app exited (${code}) before listening:\n${stderr}`)));
-  });
-  return { child, base };
-}
-
-async function stopApp(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.stdin!.end();
-  const timer = setTimeout(() => child.kill(), 5000);
-  await exited;
-  clearTimeout(timer);
-}
-
 describe.each(['express', 'fastify'] as const)('NestJS on the %s platform', (platform) => {
   let child: ChildProcess;
   let base: string;
   beforeAll(async () => {
-    const started = startApp(platform);
+    const started = startNestApp(join(__dirname, 'nestjs-entry', 'app.ts'), platform, emu);
     child = started.child;
     base = await started.base;
   }, 30_000);
   afterAll(async () => {
-    if (child) await stopApp(child);
+    if (child) await stopNestApp(child);
   });
 
   test('a valid token: 200, validate() gives req.user, req.authInfo has the token info', async () => {

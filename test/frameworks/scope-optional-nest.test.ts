@@ -4,57 +4,25 @@
  * give a route its `scope` or `optional`. The app (scope-optional-nest/app.ts) runs in a child
  * process under tsx (NestJS 12 is ESM-only); the emulator stays here, in the test.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import request from 'supertest';
+import { startNestApp, stopNestApp } from '../support/nest-child';
 import { bearer, useEmulator } from '../support/fixture';
 import { scopeChallenge } from '../support/route-app';
 
-const root = join(__dirname, '..', '..');
 const lwa = useEmulator();
-
-/** Starts the app on `platform`; resolves to its base URL once it listens. */
-function startApp(platform: 'express' | 'fastify'): { child: ChildProcess; base: Promise<string> } {
-  const app = join(__dirname, 'scope-optional-nest', 'app.ts');
-  const child = spawn(process.execPath, ['--import', 'tsx', app, platform], {
-    cwd: root,
-    env: { ...process.env, LWA_TOKENINFO_URL: lwa.emu.tokenInfoURL, LWA_PROFILE_URL: lwa.emu.profileURL },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const base = new Promise<string>((resolve, reject) => {
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const port = /LISTENING (\d+)/.exec(stdout)?.[1];
-      if (port) resolve(`http://127.0.0.1:${port}`);
-    });
-    child.once('exit', (code) => reject(new Error(`the Nest app exited (${code}) before listening:\n${stderr}`)));
-  });
-  return { child, base };
-}
-
-async function stopApp(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.stdin!.end();
-  const timer = setTimeout(() => child.kill(), 5000);
-  await exited;
-  clearTimeout(timer);
-}
 
 describe.each(['express', 'fastify'] as const)('NestJS on the %s platform', (platform) => {
   let child: ChildProcess | undefined;
   let base: string;
   beforeAll(async () => {
-    const started = startApp(platform);
+    const started = startNestApp(join(__dirname, 'scope-optional-nest', 'app.ts'), platform, lwa.emu);
     child = started.child;
     base = await started.base;
   }, 30_000);
   afterAll(async () => {
-    if (child) await stopApp(child);
+    if (child) await stopNestApp(child);
   });
 
   test('a scope the profile shows: 200; one it does not: 403 with scope="postal_code"', async () => {
