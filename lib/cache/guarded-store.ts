@@ -95,15 +95,16 @@ export class GuardedStoreCache {
     const overrun = new Promise<typeof TIMED_OUT>((resolve) => {
       // Timers run before I/O in each turn of the event loop: after a stall of our own (a busy
       // CPU), the limit would fire before the answer that came in meanwhile is read. Deciding one
-      // phase later (setImmediate, after I/O) lets an answer that has arrived win.
+      // phase later (setImmediate, after I/O) lets an answer that has arrived win. Neither is
+      // unref'd: an unref'd immediate does not stop the poll phase from blocking, so in a quiet
+      // process the limit was decided at the next wake-up (the request's deadline, seconds later),
+      // and an unref'd timer let a script awaiting `revoke()` exit before it resolved. Both live
+      // at most the limit (100 ms), so they never hold a process open longer. The timer runs a
+      // millisecond early, the turn of the loop before the immediate being part of the limit.
       timer = setTimeout(
-        () => {
-          immediate = setImmediate(resolve, TIMED_OUT);
-          immediate.unref();
-        },
-        Math.max(0, Math.min(limitMs, this.timeoutMs)),
+        () => (immediate = setImmediate(resolve, TIMED_OUT)),
+        Math.max(0, Math.min(limitMs, this.timeoutMs) - 1),
       );
-      timer.unref();
     });
     try {
       const pending = Promise.resolve(run());
