@@ -76,8 +76,8 @@ export const MAX_REVOCATIONS = 100_000;
 
 /**
  * With a store, a verification's lease (the one process asking Amazon while the others wait for
- * its verdict) lasts `timeout / LEASE_FRACTION`: a waiter whose leader died still has the other
- * half of its own `timeout` to ask Amazon itself.
+ * its verdict) lasts `timeout / LEASE_FRACTION`, renewed by its leader every half of that: a waiter
+ * whose leader died sees the lease end within that time, and asks Amazon itself.
  */
 export const LEASE_FRACTION = 2;
 

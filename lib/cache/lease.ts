@@ -44,9 +44,11 @@ export interface Lead {
  *   get/set, each process that saw none writes its own, waits about twice what its reads and write
  *   took, and reads it back: the last writer holds it. Writers that far apart are rare, so a burst
  *   costs one verification, two at worst.
- * - It lasts half of `timeout` and is deleted once the verdict is written: it never outlives the
- *   verification. A waiter waits at most that long (a leader that died holds it back no longer), and
- *   then has the other half of its own `timeout` to ask Amazon itself.
+ * - It lasts half of `timeout`, is renewed by its leader every quarter of `timeout` while Amazon is
+ *   being asked, and is deleted once the verdict is written: it never outlives the verification. A
+ *   waiter waits while the lease holds, up to its own deadline: a slow Amazon's verdict reaches it
+ *   from the store as soon as it would have reached it by asking alone. A leader that died stops
+ *   renewing, so it holds the waiters back at most half of `timeout`; they then ask Amazon.
  * - A leader whose verification ended in an outage writes nothing (outages are not cached) and
  *   deletes the lease: the waiters see it gone and ask Amazon themselves. A refusal is written and
  *   shared like any verdict.
@@ -127,7 +129,7 @@ export class Leases {
         this.store.writeIfAbsent(leaseKey, entry, this.leaseMs),
         this.store.get(key, deadline.remaining()),
       ]);
-      const lead = took === UNREACHABLE ? undefined : took ? this.lead(leaseKey, ends) : 'follow';
+      const lead = took === UNREACHABLE ? undefined : took ? this.lead(leaseKey, entry, ends) : 'follow';
       return { lead, verdict: fresh(found) };
     }
     if (leaseHolder(seen, this.now()) !== undefined) return { lead: 'follow' };
@@ -140,20 +142,37 @@ export class Leases {
       this.store.get(key, deadline.remaining()),
     ]);
     const holder = back === UNREACHABLE ? id : leaseHolder(back, this.now());
-    return { lead: holder === id ? this.lead(leaseKey, ends) : 'follow', verdict: fresh(found) };
+    return { lead: holder === id ? this.lead(leaseKey, entry, ends) : 'follow', verdict: fresh(found) };
   }
 
-  private lead(leaseKey: string, ends: number): Lead {
+  /** The lease this process took (`ends`: its end on the monotonic clock), renewed until released. */
+  private lead(leaseKey: string, entry: LeaseEntry, ends: number): Lead {
+    let renewed: Promise<unknown> = Promise.resolve();
+    // Every half lease while Amazon is being asked: waiters see a live leader, however slow Amazon is.
+    const renewal = setInterval(() => {
+      const end = performance.now() + this.leaseMs;
+      renewed = this.store.write(leaseKey, { ...entry, until: this.now() + this.leaseMs }, this.leaseMs).then((ok) => {
+        if (ok) ends = end;
+      });
+    }, this.leaseMs / 2);
+    renewal.unref();
     const drop = (): void => {
       // Past its end the lease is gone by itself, and the key may hold another process's by now.
       if (performance.now() < ends) void this.store.delete(leaseKey);
     };
-    return { release: (written) => (written ? void written.then(drop, drop) : drop()) };
+    return {
+      release: (written) => {
+        clearInterval(renewal);
+        // After a renewal under way too: one landing after the delete would bring the lease back.
+        void Promise.all([written, renewed]).then(drop, drop);
+      },
+    };
   }
 
   /**
-   * Polls for the leader's verdict while its lease holds, at most the lease's length and never
-   * into the half of `timeout` this process keeps to ask Amazon itself. `undefined`: none came.
+   * Polls for the leader's verdict while its lease holds, up to this verification's deadline: the
+   * leader renews it while it asks Amazon, so it ends early only when the leader died, or finished
+   * without a verdict (an outage). `undefined`: none came.
    */
   private async follow(
     key: string,
@@ -161,11 +180,9 @@ export class Leases {
     deadline: Deadline,
     accepts: (kept: Remembered) => boolean,
   ): Promise<Remembered | undefined> {
-    const reserve = deadline.timeoutMs - this.leaseMs;
-    const stopAt = performance.now() + Math.min(this.leaseMs, deadline.remaining() - reserve);
     let pause = LEASE_POLL_FIRST_MS;
     for (;;) {
-      const left = stopAt - performance.now();
+      const left = deadline.remaining();
       if (left <= 0) return undefined;
       await sleep(Math.min(pause, left));
       // The lease first: a leader writes its verdict, then deletes the lease, so a lease read gone
