@@ -5,7 +5,7 @@
  * that adds `setIfAbsent` (docs/caching-and-scale.md, "One verification per token").
  *
  * Env: REDIS_URL, TOKENINFO_URL, PROFILE_URL, STORE (`keyv`, the default, or `redis-nx`), ALSO_NX
- * (`1`: a second app with the adapter). IPC: sends `{ type: 'listening', port, nxPort }`; answers `{ type: 'events' }` with `{ type: 'events', events }`, the
+ * (`1`: a second app with the adapter), TIMEOUT (the strategy's `timeout`, default 5000). IPC: sends `{ type: 'listening', port, nxPort }`; answers `{ type: 'events' }` with `{ type: 'events', events }`, the
  * cache events seen so far, `{ type: 'take-events' }` the same with the events since the last
  * `take-events`, and `{ type: 'settled' }` once every store write begun so far has landed.
  */
@@ -72,7 +72,13 @@ function tracked(inner: CacheStore): CacheStore {
 /** The test app over `store`, listening on a free port. */
 function listen(store: CacheStore): Promise<number> {
   const strategy = new Strategy(
-    { clientID: CLIENT_ID, tokenInfoURL: env('TOKENINFO_URL'), profileURL: env('PROFILE_URL'), cache: { store } },
+    {
+      clientID: CLIENT_ID,
+      tokenInfoURL: env('TOKENINFO_URL'),
+      profileURL: env('PROFILE_URL'),
+      cache: { store },
+      timeout: Number(process.env.TIMEOUT ?? 5000),
+    },
     acceptAll,
   );
   return new Promise((resolve) => {
