@@ -111,4 +111,4 @@ process.on('message', (request: HungRequest) => {
 process.on('disconnect', () => process.exit(0));
 // Ready once start-up's own I/O (module loading, tsx writing its cache) has died down: its
 // callbacks would wake the loop, and hide a limit that waits for a wake-up.
-setTimeout(() => process.send?.({ ready: true }), 1000);
+setTimeout(() => process.send?.({ ready: true }), 500);
