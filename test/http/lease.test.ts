@@ -83,17 +83,18 @@ describe.each([
     const store = new MapStore(nx);
     const [verifier] = fleet(1, store, 400); // lease: 200 ms
     const token = lwa.mint();
-    // Another process took the lease on this token and died: nobody renews or deletes it.
+    // The lease another process took on this token before it died: nobody renews or deletes it.
     const probe = fleet(1, store, 400)[0];
     const asked = lwa.emu.nextRequest((r) => r.endpoint === 'tokeninfo');
     lwa.emu.fault('both', { kind: 'hang' }, { times: 2 });
     void probe.verify(token).catch(() => undefined);
     await asked;
     const [leaseKey] = store.leases;
-    const left = store.entries.get(leaseKey)!;
-    await probe.close(); // the leader's verification ends (released, deleted) ...
+    const { lease } = JSON.parse(store.entries.get(leaseKey)!.json) as { lease: string };
+    await probe.close(); // its verification ends, and its lease is deleted...
     await settle(store);
-    store.entries.set(leaseKey, left); // ... but as a dead process would, it left its lease behind
+    // ... but a process that died leaves it in the store, whole.
+    await store.set(leaseKey, { v: 1, until: Date.now() + 200, lease }, 200);
     lwa.emu.clearFaults();
     lwa.emu.resetCalls();
     expect(await verifier.verify(token)).toMatchObject({ ok: true });
