@@ -48,7 +48,7 @@ export interface Lead {
  *   being asked, and is deleted once the verdict is written: it never outlives the verification. A
  *   waiter waits while the lease holds, up to its own deadline: a slow Amazon's verdict reaches it
  *   from the store as soon as it would have reached it by asking alone. A leader that died stops
- *   renewing, so it holds the waiters back at most half of `timeout`; they then ask Amazon.
+ *   renewing: its lease ends within half of `timeout` of its death, and the waiters ask Amazon.
  * - A leader whose verification ended in an outage writes nothing (outages are not cached) and
  *   deletes the lease: the waiters see it gone and ask Amazon themselves. A refusal is written and
  *   shared like any verdict.
