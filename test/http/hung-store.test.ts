@@ -5,8 +5,8 @@
  * wakes the event loop, one child a test (started before it). The verifier's `timeout` is 10 s and
  * each test's limit below it: a verification that waited for its deadline (a 504), or for a lease
  * its leader never released, fails the test. On the old guard (an unref'd immediate after the
- * limit) the four hung-store tests fail; the last one (the verdict's write, a real `@keyv/redis`
- * client) passes there too, the client's own timers waking the loop, and guards the real client's path.
+ * limit) the four hung-store tests fail; the last two pass there too (the Amazon calls of the one,
+ * the Redis client's own work in the other, wake the loop), and guard those paths from here on.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -90,12 +90,19 @@ test.each<[string, HungCase, boolean]>([
 );
 
 test(
-  'the verdict’s write hangs: another verifier on the same token is not held back by the lease; a real ' +
-    '@keyv/redis client against a peer that accepts connections and never replies: two verifications 5 s apart succeed',
+  'the verdict’s write hangs: another verifier on the same token is not held back by the lease',
+  async () => {
+    expect(await inChild(child, ['write'], false)).toEqual({ write: both });
+  },
+  LIMIT_MS,
+);
+
+test(
+  'a real @keyv/redis client against a peer that accepts connections and never replies: two verifications 5 s apart succeed',
   async () => {
     const address = peer.address();
     const port = typeof address === 'object' && address !== null ? address.port : 0;
-    expect(await inChild(child, ['write', 'keyv'], false, port)).toEqual({ write: both, keyv: both });
+    expect(await inChild(child, ['keyv'], false, port)).toEqual({ keyv: both });
     expect(sockets.size).toBeGreaterThan(0); // the client did connect, and was never answered
   },
   LIMIT_MS,
