@@ -5,16 +5,20 @@
 import request from 'supertest';
 import type { Express } from 'express';
 import { LwaEmulator, type SignInCustomer } from '../../lib/testing';
-import { MemoryAccountStore, type Account } from '../../example/accounts';
+import type { Account } from '../../example/accounts';
+import { ExampleDatabase } from '../../example/database';
 import { createApp } from '../../example/app';
 import { DEMO_CLIENT_ID, emulatorConfig } from '../../example/config';
 import { DEMO_CUSTOMERS } from '../../example/demo';
 import { checkPassword, hashPassword } from '../../example/passwords';
 
 let emu: LwaEmulator;
-let accounts: MemoryAccountStore;
+let database: ExampleDatabase;
+let accounts: ExampleDatabase['accounts'];
 let app: Express;
 let closeApp: () => Promise<void>;
+/** What the app printed for the developer (Amazon outages). */
+let printed: string[];
 let mork: SignInCustomer, ann: SignInCustomer, ben: SignInCustomer;
 
 beforeAll(async () => {
@@ -25,8 +29,10 @@ afterAll(async () => {
   await emu.close();
 });
 beforeEach(() => {
-  accounts = new MemoryAccountStore();
-  ({ app, close: closeApp } = createApp(emulatorConfig(emu), accounts));
+  database = ExampleDatabase.open(':memory:');
+  accounts = database.accounts;
+  printed = [];
+  ({ app, close: closeApp } = createApp(emulatorConfig(emu), database, { log: (line) => printed.push(line) }));
   emu.clearFaults();
 });
 afterEach(async () => {
@@ -68,6 +74,8 @@ describe('account linking (POST /auth/amazon)', () => {
     const res = await amazonSignIn(agent, tokenFor(ann)).expect(200);
     expect(res.body).toEqual({
       outcome: 'created',
+      amazonUserId: ann.userID,
+      tokenExpiresIn: expect.any(Number),
       account: {
         id: expect.any(String),
         name: 'Ann Example',
@@ -190,6 +198,9 @@ describe('account linking (POST /auth/amazon)', () => {
       error: 'ERR_LWA_UPSTREAM_STATUS',
       message: 'Login with Amazon did not answer. Please try again.',
     });
+    // The developer watching the terminal sees it, and no token.
+    expect(printed).toEqual([expect.stringMatching(/^POST \/auth\/amazon: 502 ERR_LWA_UPSTREAM_STATUS: /)]);
+    expect(printed.join('')).not.toContain('Atza|');
   });
 
   test('CSRF guards: a form post is 415, a cross-origin post is 403, a same-origin one passes', async () => {
@@ -258,7 +269,7 @@ describe('stateless API', () => {
   });
 
   test('without an app ID configured, /api/app/me is not there', async () => {
-    const other = createApp({ ...emulatorConfig(emu), appID: undefined }, accounts);
+    const other = createApp({ ...emulatorConfig(emu), appID: undefined }, database);
     await request(other.app).get('/api/app/me').set('Authorization', `Bearer ${token}`).expect(404);
     expect((await request(other.app).get('/config.json').expect(200)).body.appRoute).toBe(false);
     await other.close();
@@ -308,9 +319,18 @@ describe('local accounts and the page', () => {
       .expect(200)
       .expect('content-type', /javascript/);
     const config = await request(app).get('/config.json').expect(200);
-    expect(config.body).toEqual({ mode: 'emulator', clientID: DEMO_CLIENT_ID, sdkURL: emu.sdkURL, appRoute: true });
+    expect(config.body).toEqual({
+      mode: 'emulator',
+      clientID: DEMO_CLIENT_ID,
+      sdkURL: emu.sdkURL,
+      appRoute: true,
+      protections: false, // no emulator given to createApp
+    });
     expect(config.headers['cache-control']).toBe('no-store');
     await request(app).get('/api/nothing').expect(404, { error: 'not_found', message: 'No such route.' });
+    // Any other unknown path is a page, with the way back, not Express's bare "Cannot GET".
+    const unknown = await request(app).get('/nope').expect(404).expect('content-type', /html/);
+    expect(unknown.text).toContain('<a href="/">Back to the example</a>');
   });
 
   test('password hashes are salted scrypt; only the right password matches', async () => {

@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { LwaEmulator } from '../../lib/testing';
-import { MemoryAccountStore } from '../../example/accounts';
 import { createApp, type ExampleApp } from '../../example/app';
 import { emulatorConfig } from '../../example/config';
+import { ExampleDatabase } from '../../example/database';
 import { DEMO_CUSTOMERS, seedDemoAccounts } from '../../example/demo';
 import { describeWith } from '../support/fixture';
 import { CHROMIUM, CHROMIUM_ARGS } from './chromium';
@@ -51,9 +51,9 @@ describeWith(CHROMIUM, `the example's polish in Chromium`, () => {
 
   beforeAll(async () => {
     emu = await LwaEmulator.start({ customers: DEMO_CUSTOMERS });
-    const accounts = new MemoryAccountStore();
-    await seedDemoAccounts(accounts, emu);
-    example = createApp(emulatorConfig(emu), accounts);
+    const database = ExampleDatabase.open(':memory:');
+    await seedDemoAccounts(database.accounts, emu);
+    example = createApp(emulatorConfig(emu), database);
     server = createServer((req, res) => {
       res.once('finish', () => log.record(new URL(req.url ?? '/', 'http://x').pathname, res.statusCode));
       example.app(req, res);
