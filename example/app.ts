@@ -161,7 +161,7 @@ export function createApp(
   );
   app.use(pp.initialize());
   app.use(pp.session());
-  if (protections !== undefined) app.use(sameOrigin, jsonOnly, protections);
+  if (protections !== undefined) app.use('/demo', sameOrigin, jsonOnly, protections);
 
   app.get('/api/session', (req, res) => {
     res.json({ account: (req.user as Account | undefined) ?? null });

@@ -54,7 +54,7 @@ export function protectionRoutes(
     return undefined;
   const router = Router();
 
-  router.post('/demo/token', async (req, res) => {
+  router.post('/token', async (req, res) => {
     const { kind } = (req.body ?? {}) as { kind?: unknown };
     if (typeof kind !== 'string' || !Object.hasOwn(KINDS, kind))
       return void res.status(400).json({ error: 'invalid_input', message: 'Say which protection to show.' });
@@ -96,7 +96,7 @@ export function protectionRoutes(
     res.json({ token, path, why });
   });
 
-  router.post('/demo/faults/clear', (_req, res) => {
+  router.post('/faults/clear', (_req, res) => {
     emulator.clearFaults();
     res.status(204).end();
   });
