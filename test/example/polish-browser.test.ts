@@ -136,4 +136,33 @@ describeWith(CHROMIUM, `the example's polish in Chromium`, () => {
     await page.close();
     expect(consoleErrors).toEqual([]);
   });
+
+  test('a username refused, then the browser’s own check: the old message goes, so the two never contradict', async () => {
+    const page = await context.newPage();
+    await page.goto(url);
+    await page.locator('#amazon-sign-in:enabled').waitFor();
+    await page.fill('#local-signin [name=username]', 'nobody');
+    await page.fill('#local-signin [name=password]', 'wrong password');
+    await page.click('#local-signin button[type=submit]');
+    await page.locator('#message.error', { hasText: 'Wrong username or password.' }).waitFor();
+    // An empty required field: the browser refuses the form itself and says why in its bubble.
+    await page.fill('#local-signin [name=password]', '');
+    await page.click('#local-signin button[type=submit]');
+    await page.locator('#message').waitFor({ state: 'hidden' });
+    await page.close();
+  });
+
+  // Last: it stops the emulator.
+  test('the emulator stopped, then Sign in with Amazon: the page says Amazon could not be reached, not "cancelled"', async () => {
+    const page = await context.newPage();
+    await page.goto(url);
+    await page.locator('#amazon-sign-in:enabled').waitFor();
+    await emu.close();
+    const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#amazon-sign-in')]);
+    await popup.waitForLoadState();
+    await popup.close(); // what a person does with a window saying the site cannot be reached
+    await page.locator('#message.error', { hasText: 'emulator is not answering' }).waitFor();
+    expect(await page.textContent('#message')).not.toContain('cancelled');
+    await page.close();
+  });
 });
