@@ -106,10 +106,15 @@ export function createApp(
 
   /**
    * Signs a token out in every strategy of the app (each verifier holds its own revocations): from
-   * now until it expires, /api/me, /api/app/me and the sign-in all refuse it, although Amazon would not.
+   * now until it expires, /api/me, /api/app/me and the sign-in all refuse it, although Amazon would
+   * not. `revokeRequest` finds the request's token as that verifier's verification would.
    */
+  const strategies = apiWithAppId === undefined ? [api, web] : [api, apiWithAppId, web];
+  const revokeRequest = async (req: Request): Promise<void> => {
+    await Promise.all(strategies.map((strategy) => strategy.verifier.revokeRequest(req)));
+  };
+  /** The same for a token the app holds itself (the protection controls mint theirs). */
   const revoke = async (token: string): Promise<void> => {
-    const strategies = apiWithAppId === undefined ? [api, web] : [api, apiWithAppId, web];
     await Promise.all(strategies.map((strategy) => strategy.verifier.revoke(token)));
   };
 
@@ -216,11 +221,11 @@ export function createApp(
     res.json({ account: found.account });
   });
 
-  // The session ends, and so does the page's token: Amazon cannot revoke it, so the verifiers do.
-  // Only a signed-in session may revoke, so that strangers cannot fill the verifiers' revocation lists.
+  // The session ends, and so does the token the page sends along (`access_token` in the JSON body,
+  // where the sign-in strategy reads it too): Amazon cannot revoke it, so the verifiers do. Only a
+  // signed-in session may revoke, so that strangers cannot fill the verifiers' revocation lists.
   app.post('/auth/signout', sameOrigin, async (req, res, next) => {
-    const { access_token: token } = (req.body ?? {}) as Record<string, unknown>;
-    if (req.user !== undefined && typeof token === 'string') await revoke(token);
+    if (req.user !== undefined) await revokeRequest(req);
     req.logout((err) => (err ? next(err) : res.status(204).end()));
   });
 

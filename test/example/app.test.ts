@@ -203,6 +203,25 @@ describe('account linking (POST /auth/amazon)', () => {
     expect(printed.join('')).not.toContain('Atza|');
   });
 
+  test('sign-out revokes the token the page sends, on every route; only a signed-in session can', async () => {
+    const stranger = tokenFor(ann);
+    await request(app).post('/auth/signout').send({ access_token: stranger }).expect(204);
+    await request(app).get('/api/me').set('Authorization', `Bearer ${stranger}`).expect(403); // not revoked: no account, that is all
+
+    const agent = request.agent(app);
+    const token = tokenFor(ann);
+    await amazonSignIn(agent, token).expect(200);
+    await request(app).get('/api/me').set('Authorization', `Bearer ${token}`).expect(200);
+    await agent.post('/auth/signout').send({ access_token: token }).expect(204);
+    for (const route of ['/api/me', '/api/app/me'])
+      await request(app)
+        .get(route)
+        .set('Authorization', `Bearer ${token}`)
+        .expect(401, { error: 'invalid_token', message: 'The access token was revoked.' });
+    await amazonSignIn(request(app), token).expect(401);
+    expect(await session(agent)).toBeNull();
+  });
+
   test('CSRF guards: a form post is 415, a cross-origin post is 403, a same-origin one passes', async () => {
     await request(app)
       .post('/auth/amazon')
