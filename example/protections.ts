@@ -20,7 +20,7 @@ const KINDS = {
   },
   revoked: {
     path: '/api/me',
-    why: 'This token was signed out here (verifier.revoke, as Sign out does): Amazon would still accept it until it expires, so the verifier refuses it itself, without asking Amazon.',
+    why: 'This token was signed out here, as Sign out does: Amazon would still accept it until it expires, so the verifiers refuse it themselves, without asking Amazon.',
   },
   'no-postal-code': {
     path: '/api/shipping',

@@ -287,6 +287,23 @@ describe('stateless API', () => {
     await request(app).get('/api/me').set('Authorization', `Bearer ${otherApp}`).expect(200);
   });
 
+  test('the protection controls exist only against the emulator the verifiers talk to', async () => {
+    const demo = (target: Express) => request(target).post('/demo/token').send({ kind: 'expired' });
+    const offline = createApp(emulatorConfig(emu), ExampleDatabase.open(':memory:'), { emulator: emu });
+    const elsewhere = createApp(
+      { ...emulatorConfig(emu), mode: 'amazon', tokenInfoURL: undefined, profileURL: undefined },
+      ExampleDatabase.open(':memory:'),
+      { emulator: emu },
+    );
+    try {
+      await demo(offline.app).expect(200);
+      await demo(elsewhere.app).expect(404);
+      expect((await request(elsewhere.app).get('/config.json')).body.protections).toBe(false);
+    } finally {
+      await Promise.all([offline.close(), elsewhere.close()]);
+    }
+  });
+
   test('without an app ID configured, /api/app/me is not there', async () => {
     const other = createApp({ ...emulatorConfig(emu), appID: undefined }, database);
     await request(other.app).get('/api/app/me').set('Authorization', `Bearer ${token}`).expect(404);
