@@ -317,6 +317,9 @@
   /** The "What the API refuses" card: a token (or a fault) from the emulator, presented to the API. */
   async function protect(kind) {
     quiet();
+    // The last control's answer is not this one's.
+    show($('protection-why'), false);
+    show($('protection-result'), false);
     var result = await busy('Presenting the token to the API…', async function () {
       var r = await call('POST', '/demo/token', { kind: kind });
       if (!r.ok) return { error: (r.data && r.data.message) || 'HTTP ' + r.status };

@@ -244,6 +244,9 @@ describeWith(CHROMIUM, 'the example in Chromium', () => {
     await page.click('#sign-out');
     await page.locator('#signed-out').waitFor();
     expect(await text('#try-api-hint')).toContain('Sign in with Amazon above first');
+    await page.setViewportSize({ width: 390, height: 900 });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'example-signed-out-390.png'), fullPage: true });
+    expect(await layoutProblems(page)).toEqual([]);
     await signUpLocally('gus', 'Gus Local');
     expect(await text('#try-api-hint')).toContain('Link an Amazon account above first');
     expect(await text('#amazon-link')).toBe('Link an Amazon account');
@@ -251,8 +254,10 @@ describeWith(CHROMIUM, 'the example in Chromium', () => {
 
   test('each protection control shows the API’s answer and why; the page holds at 390 and 1280 px', async () => {
     expect(await throughAmazon('#amazon-sign-in', 'Mork Hashimoto')).toBe(200);
+    await page.click('#try-app-api:enabled');
+    await page.locator('#api-result', { hasText: 'GET /api/app/me → HTTP 200' }).waitFor();
     await page.click('#try-api:enabled');
-    await page.locator('#api-result', { hasText: 'HTTP 200' }).waitFor();
+    await page.locator('#api-result', { hasText: 'GET /api/me → HTTP 200' }).waitFor();
 
     const result = page.locator('#protection-result');
     const cases: Array<[kind: string, answer: string, why: string]> = [
@@ -282,6 +287,7 @@ describeWith(CHROMIUM, 'the example in Chromium', () => {
     // Amazon not answering: while the API waits, the page says so and every button waits too.
     await page.click('[data-kind="slow"]');
     await page.locator('#progress').waitFor();
+    await page.screenshot({ path: path.join(ARTIFACTS, 'example-waiting.png') });
     expect(await page.getAttribute('main', 'aria-busy')).toBe('true');
     expect(await page.isDisabled('#try-api')).toBe(true);
     expect(await page.isDisabled('[data-kind="expired"]')).toBe(true);
