@@ -1,10 +1,13 @@
 /**
- * The app's own account system, behind an interface: replace `MemoryAccountStore` with your
- * database. Two rules a real store must enforce itself (a unique index, a transaction), because two
- * requests can race: an Amazon `user_id` is linked to at most one account, and a username belongs
- * to at most one account.
+ * The app's own account system, behind an interface, kept in SQLite (`SqliteAccountStore`; your
+ * app has its own database). Two rules the store enforces itself (a unique index, a transaction),
+ * because two requests can race: an Amazon `user_id` is linked to at most one account, and a
+ * username belongs to at most one account.
  */
 import { randomUUID } from 'node:crypto';
+import type { Database, QueryResult } from 'node-sqlite3-wasm';
+import type { ExampleDatabase } from './database';
+import { text, uniqueViolation } from './sql';
 
 /** An Amazon customer linked to an account, as Amazon described them when they were linked. */
 export interface AmazonLink {
@@ -73,92 +76,124 @@ export interface AccountStore {
   unlinkAmazon(accountId: string, amazonUserId: string): Promise<UnlinkResult>;
 }
 
-interface Row {
-  id: string;
-  name: string;
-  email?: string;
-  username?: string;
-  passwordHash?: string;
-  amazon: AmazonLink[];
-}
-
-/** In memory, for the example and tests: everything is gone when the process stops. */
-export class MemoryAccountStore implements AccountStore {
-  private readonly rows = new Map<string, Row>();
-  /** The unique indexes a database would have. */
-  private readonly byAmazonId = new Map<string, string>();
-  private readonly byUsername = new Map<string, string>();
+/** In SQLite (example/database.ts): each change one transaction, the two rules unique indexes. */
+export class SqliteAccountStore implements AccountStore {
+  constructor(private readonly database: ExampleDatabase) {}
 
   async findById(id: string): Promise<Account | undefined> {
-    return this.view(this.rows.get(id));
+    return this.read((db) => accountOf(db, db.get('SELECT * FROM accounts WHERE id = ?', [id])));
   }
 
   async findByAmazonId(amazonUserId: string): Promise<Account | undefined> {
-    const id = this.byAmazonId.get(amazonUserId);
-    return id === undefined ? undefined : this.view(this.rows.get(id));
+    return this.read((db) =>
+      accountOf(
+        db,
+        db.get('SELECT a.* FROM accounts a JOIN amazon_links l ON l.account_id = a.id WHERE l.user_id = ?', [
+          amazonUserId,
+        ]),
+      ),
+    );
   }
 
   async findByEmail(email: string): Promise<Account[]> {
-    const wanted = normalizeEmail(email);
-    return [...this.rows.values()]
-      .filter((row) => row.email !== undefined && normalizeEmail(row.email) === wanted)
-      .map((row) => this.view(row)!);
+    return this.read((db) =>
+      db
+        .all('SELECT * FROM accounts WHERE lower(trim(email)) = ? ORDER BY rowid', [email.trim().toLowerCase()])
+        .map((row) => accountOf(db, row)!),
+    );
   }
 
   async credentials(username: string): Promise<{ account: Account; passwordHash: string } | undefined> {
-    const row = this.rows.get(this.byUsername.get(username.toLowerCase()) ?? '');
-    if (row?.passwordHash === undefined) return undefined;
-    return { account: this.view(row)!, passwordHash: row.passwordHash };
+    return this.read((db) => {
+      const row = db.get('SELECT * FROM accounts WHERE username = ?', [username.toLowerCase()]);
+      if (row === null || typeof row.password_hash !== 'string') return undefined;
+      return { account: accountOf(db, row)!, passwordHash: row.password_hash };
+    });
   }
 
   async create(input: NewAccount): Promise<Account> {
-    const username = input.username?.toLowerCase();
-    if (username !== undefined && this.byUsername.has(username)) throw new DuplicateError('username');
-    if (input.amazon !== undefined && this.byAmazonId.has(input.amazon.userID)) throw new DuplicateError('amazon');
-    const row: Row = {
-      id: randomUUID(),
-      name: input.name,
-      amazon: input.amazon === undefined ? [] : [{ ...input.amazon, linkedAt: new Date().toISOString() }],
-      ...(input.email === undefined ? {} : { email: input.email }),
-      ...(username === undefined ? {} : { username }),
-      ...(input.passwordHash === undefined ? {} : { passwordHash: input.passwordHash }),
-    };
-    this.rows.set(row.id, row);
-    if (username !== undefined) this.byUsername.set(username, row.id);
-    if (input.amazon !== undefined) this.byAmazonId.set(input.amazon.userID, row.id);
-    return this.view(row)!;
+    const id = randomUUID();
+    try {
+      return this.database.transaction((db) => {
+        db.run('INSERT INTO accounts (id, name, email, username, password_hash) VALUES (?, ?, ?, ?, ?)', [
+          id,
+          input.name,
+          input.email ?? null,
+          input.username?.toLowerCase() ?? null,
+          input.passwordHash ?? null,
+        ]);
+        if (input.amazon !== undefined) insertLink(db, id, input.amazon);
+        return accountOf(db, db.get('SELECT * FROM accounts WHERE id = ?', [id]))!;
+      });
+    } catch (err) {
+      const broken = uniqueViolation(err);
+      if (broken === 'accounts.username') throw new DuplicateError('username');
+      if (broken === 'amazon_links.user_id') throw new DuplicateError('amazon');
+      throw err;
+    }
   }
 
   async linkAmazon(accountId: string, link: Omit<AmazonLink, 'linkedAt'>): Promise<LinkResult> {
-    const row = this.rows.get(accountId);
-    if (row === undefined) throw new Error(`no account ${accountId}`);
-    const owner = this.byAmazonId.get(link.userID);
-    if (owner !== undefined && owner !== accountId) return { ok: false, linkedTo: owner };
-    if (owner === undefined) {
-      this.byAmazonId.set(link.userID, accountId);
-      row.amazon.push({ ...link, linkedAt: new Date().toISOString() });
+    try {
+      return this.database.transaction((db) => {
+        const account = accountOf(db, db.get('SELECT * FROM accounts WHERE id = ?', [accountId]));
+        if (account === undefined) throw new Error(`no account ${accountId}`);
+        if (account.amazon.some((l) => l.userID === link.userID)) return { ok: true, account };
+        // No look-up first: the unique index refuses a customer linked elsewhere, whoever got there first.
+        insertLink(db, accountId, link);
+        return { ok: true, account: accountOf(db, db.get('SELECT * FROM accounts WHERE id = ?', [accountId]))! };
+      });
+    } catch (err) {
+      if (uniqueViolation(err) !== 'amazon_links.user_id') throw err;
+      const owner = await this.findByAmazonId(link.userID);
+      return { ok: false, linkedTo: owner?.id ?? '' };
     }
-    return { ok: true, account: this.view(row)! };
   }
 
   async unlinkAmazon(accountId: string, amazonUserId: string): Promise<UnlinkResult> {
-    const row = this.rows.get(accountId);
-    if (row === undefined) throw new Error(`no account ${accountId}`);
-    if (this.byAmazonId.get(amazonUserId) !== accountId) return { ok: false, reason: 'not_linked' };
-    if (row.passwordHash === undefined && row.amazon.length === 1) return { ok: false, reason: 'last_sign_in' };
-    this.byAmazonId.delete(amazonUserId);
-    row.amazon = row.amazon.filter((link) => link.userID !== amazonUserId);
-    return { ok: true, account: this.view(row)! };
+    return this.database.transaction((db): UnlinkResult => {
+      const account = accountOf(db, db.get('SELECT * FROM accounts WHERE id = ?', [accountId]));
+      if (account === undefined) throw new Error(`no account ${accountId}`);
+      if (!account.amazon.some((l) => l.userID === amazonUserId)) return { ok: false, reason: 'not_linked' };
+      const hasPassword = db.get('SELECT 1 FROM accounts WHERE id = ? AND password_hash IS NOT NULL', [accountId]);
+      if (hasPassword === null && account.amazon.length === 1) return { ok: false, reason: 'last_sign_in' };
+      db.run('DELETE FROM amazon_links WHERE user_id = ? AND account_id = ?', [amazonUserId, accountId]);
+      return { ok: true, account: { ...account, amazon: account.amazon.filter((l) => l.userID !== amazonUserId) } };
+    });
   }
 
-  /** A copy without the password hash: callers cannot change the store behind its back. */
-  private view(row: Row | undefined): Account | undefined {
-    if (row === undefined) return undefined;
-    const { passwordHash: _hash, amazon, ...rest } = row;
-    return structuredClone({ ...rest, amazon });
+  private read<T>(query: (db: Database) => T): T {
+    return query(this.database.raw);
   }
 }
 
-function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
+function insertLink(db: Database, accountId: string, link: Omit<AmazonLink, 'linkedAt'>): void {
+  db.run('INSERT INTO amazon_links (user_id, account_id, name, email, linked_at) VALUES (?, ?, ?, ?, ?)', [
+    link.userID,
+    accountId,
+    link.name ?? null,
+    link.email ?? null,
+    new Date().toISOString(),
+  ]);
+}
+
+/** An `accounts` row and its links, as the app shows it (no password hash). */
+function accountOf(db: Database, row: QueryResult | null): Account | undefined {
+  if (row === null) return undefined;
+  const id = text(row.id, 'id');
+  const amazon = db
+    .all('SELECT * FROM amazon_links WHERE account_id = ? ORDER BY rowid', [id])
+    .map((l): AmazonLink => ({
+      userID: text(l.user_id, 'user_id'),
+      ...optional({ name: l.name, email: l.email }),
+      linkedAt: text(l.linked_at, 'linked_at'),
+    }));
+  return { id, name: text(row.name, 'name'), ...optional({ email: row.email, username: row.username }), amazon };
+}
+
+/** The string columns among `columns` that are not NULL. */
+function optional<K extends string>(columns: Record<K, unknown>): Partial<Record<K, string>> {
+  return Object.fromEntries(Object.entries(columns).filter(([, v]) => typeof v === 'string')) as Partial<
+    Record<K, string>
+  >;
 }

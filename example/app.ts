@@ -5,10 +5,13 @@
  * - `POST /auth/amazon` `{ access_token, createAccount? }`: the page's token -> sign in, create or
  *   link (see linking.ts), answered `{ outcome, account }`, or 409 `{ error, message }`.
  * - `POST /auth/amazon/unlink` `{ userID }`: unlinks an Amazon customer from the signed-in account.
- * - `POST /auth/local/signup`, `/auth/local/signin`, `/auth/signout`: the app's own accounts.
+ * - `POST /auth/local/signup`, `/auth/local/signin`: the app's own accounts.
+ * - `POST /auth/signout` `{ access_token? }`: ends the session and revokes the page's token.
  * - `GET /api/session`: who is signed in (the session).
  * - `GET /api/me`: stateless, `session: false`: the token from any source -> the linked account.
  * - `GET /api/app/me`: the same, also requiring the token's `app_id` (the `appID` option).
+ * - `GET /api/shipping`: the same, for a token with the `postal_code` scope.
+ * - offline only, `POST /demo/…`: the page's protection controls (protections.ts).
  *
  * Every error is JSON `{ error, message }`, a refused token too (with its `WWW-Authenticate`).
  */
@@ -22,11 +25,26 @@ import express, {
 } from 'express';
 import session from 'express-session';
 import passport from 'passport';
-import { LwaError, Strategy, type AmazonAuthInfo, type AmazonProfile } from '../lib';
+import { LwaError, Strategy, type AmazonAuthInfo, type VerifyFunction } from '../lib';
+import type { LwaEmulator } from '../lib/testing';
 import { DuplicateError, type Account, type AccountStore } from './accounts';
 import type { ExampleConfig } from './config';
 import { AccountError, signInOrLink, type LinkOutcome } from './linking';
 import { checkPassword, hashPassword } from './passwords';
+import { protectionRoutes } from './protections';
+
+/** Where the app keeps its data (example/database.ts). */
+export interface ExampleStores {
+  readonly accounts: AccountStore;
+  readonly sessions: session.Store;
+}
+
+export interface ExampleOptions {
+  /** Offline: the emulator the config points at, for the page's protection controls. */
+  readonly emulator?: LwaEmulator;
+  /** Where an Amazon outage is reported (default `console.error`). */
+  readonly log?: (line: string) => void;
+}
 
 export interface ExampleApp {
   readonly app: Express;
@@ -37,7 +55,11 @@ export interface ExampleApp {
 const PUBLIC_DIR = path.join(__dirname, 'public');
 const SESSION_HOURS = 8;
 
-export function createApp(config: ExampleConfig, accounts: AccountStore): ExampleApp {
+export function createApp(
+  config: ExampleConfig,
+  { accounts, sessions }: ExampleStores,
+  { emulator, log = console.error }: ExampleOptions = {},
+): ExampleApp {
   // A Passport instance of the app's own, rather than the global one: several apps (tests) per process.
   const pp = new passport.Passport();
   const amazon = {
@@ -47,17 +69,20 @@ export function createApp(config: ExampleConfig, accounts: AccountStore): Exampl
     ...(config.profileURL === undefined ? {} : { profileURL: config.profileURL }),
   };
 
-  /** Stateless API: the token must belong to a linked Amazon customer. */
-  const linkedAccount = async (_accessToken: string, profile: AmazonProfile): Promise<Account> => {
-    const account = await accounts.findByAmazonId(profile.id);
-    // The token is good, the customer just has no account here: 403, not the 401 that tells a client to get a new token.
-    if (account === undefined)
-      throw new AccountError(
-        403,
-        'no_account',
-        'No account is linked to this Amazon customer: sign in on the web page first.',
-      );
-    return account;
+  /** Stateless API: the token must belong to a linked Amazon customer; the postal code, if granted, goes along. */
+  const linkedAccount: VerifyFunction<Account> = (_accessToken, profile, done) => {
+    accounts.findByAmazonId(profile.id).then((account) => {
+      // The token is good, the customer just has no account here: 403, not the 401 that tells a client to get a new token.
+      if (account === undefined)
+        return done(
+          new AccountError(
+            403,
+            'no_account',
+            'No account is linked to this Amazon customer: sign in on the web page first.',
+          ),
+        );
+      done(null, account, profile.postalCode === undefined ? {} : { postalCode: profile.postalCode });
+    }, done);
   };
   const api = new Strategy<Account>(amazon, linkedAccount);
   const apiWithAppId =
@@ -79,6 +104,20 @@ export function createApp(config: ExampleConfig, accounts: AccountStore): Exampl
     },
   );
 
+  /**
+   * Signs a token out in every strategy of the app (each verifier holds its own revocations): from
+   * now until it expires, /api/me, /api/app/me and the sign-in all refuse it, although Amazon would
+   * not. `revokeRequest` finds the request's token as that verifier's verification would.
+   */
+  const strategies = apiWithAppId === undefined ? [api, web] : [api, apiWithAppId, web];
+  const revokeRequest = async (req: Request): Promise<void> => {
+    await Promise.all(strategies.map((strategy) => strategy.verifier.revokeRequest(req)));
+  };
+  /** The same for a token the app holds itself (the protection controls mint theirs). */
+  const revoke = async (token: string): Promise<void> => {
+    await Promise.all(strategies.map((strategy) => strategy.verifier.revoke(token)));
+  };
+
   pp.use(api); // 'amazon-token'
   if (apiWithAppId !== undefined) pp.use('amazon-token-app', apiWithAppId);
   pp.use('amazon-web', web);
@@ -96,7 +135,8 @@ export function createApp(config: ExampleConfig, accounts: AccountStore): Exampl
   // No icon: an empty answer, rather than a 404 in the browser's console.
   app.get('/favicon.ico', (_req, res) => void res.status(204).set('Cache-Control', 'public, max-age=86400').end());
   app.use(express.static(PUBLIC_DIR));
-  app.use(['/api', '/auth', '/config.json'], noStore);
+  app.use(['/api', '/auth', '/demo', '/config.json'], noStore);
+  const protections = protectionRoutes(config, emulator, revoke);
 
   app.get('/config.json', (_req, res) => {
     res.json({
@@ -104,6 +144,7 @@ export function createApp(config: ExampleConfig, accounts: AccountStore): Exampl
       clientID: config.clientID,
       sdkURL: config.sdkURL,
       appRoute: apiWithAppId !== undefined,
+      protections: protections !== undefined,
     });
   });
 
@@ -111,6 +152,7 @@ export function createApp(config: ExampleConfig, accounts: AccountStore): Exampl
   app.get('/api/me', authenticate(pp, 'amazon-token', { session: false }), sendMe);
   if (apiWithAppId !== undefined)
     app.get('/api/app/me', authenticate(pp, 'amazon-token-app', { session: false }), sendMe);
+  app.get('/api/shipping', authenticate(pp, 'amazon-token', { session: false, scope: 'postal_code' }), sendMe);
 
   app.use(
     session({
@@ -118,13 +160,13 @@ export function createApp(config: ExampleConfig, accounts: AccountStore): Exampl
       secret: config.sessionSecret,
       resave: false,
       saveUninitialized: false,
-      // express-session's default MemoryStore: fine for an example, one process, gone on restart.
-      // It is not for production (it never prunes well and is not shared): use a real store there.
+      store: sessions,
       cookie: { httpOnly: true, sameSite: 'lax', secure: 'auto', maxAge: SESSION_HOURS * 3600_000 },
     }),
   );
   app.use(pp.initialize());
   app.use(pp.session());
+  if (protections !== undefined) app.use('/demo', sameOrigin, jsonOnly, protections);
 
   app.get('/api/session', (req, res) => {
     res.json({ account: (req.user as Account | undefined) ?? null });
@@ -132,8 +174,8 @@ export function createApp(config: ExampleConfig, accounts: AccountStore): Exampl
 
   // Every route that changes the session: JSON only and same origin (against CSRF, with SameSite).
   app.post('/auth/amazon', sameOrigin, jsonOnly, authenticate(pp, 'amazon-web'), (req, res) => {
-    const { outcome } = req.authInfo as AmazonAuthInfo & { outcome: LinkOutcome };
-    res.json({ outcome, account: req.user });
+    const { outcome, tokenInfo } = req.authInfo as AmazonAuthInfo & { outcome: LinkOutcome };
+    res.json({ outcome, account: req.user, amazonUserId: tokenInfo.userID, tokenExpiresIn: tokenInfo.expiresIn });
   });
 
   app.post('/auth/amazon/unlink', sameOrigin, jsonOnly, async (req, res) => {
@@ -179,14 +221,21 @@ export function createApp(config: ExampleConfig, accounts: AccountStore): Exampl
     res.json({ account: found.account });
   });
 
-  app.post('/auth/signout', sameOrigin, (req, res, next) => {
+  // The session ends, and so does the token the page sends along (`access_token` in the JSON body,
+  // where the sign-in strategy reads it too): Amazon cannot revoke it, so the verifiers do. Only a
+  // signed-in session may revoke, so that strangers cannot fill the verifiers' revocation lists.
+  app.post('/auth/signout', sameOrigin, async (req, res, next) => {
+    if (req.user !== undefined) await revokeRequest(req);
     req.logout((err) => (err ? next(err) : res.status(204).end()));
   });
 
-  app.use(['/api', '/auth'], (_req, res) => {
+  app.use(['/api', '/auth', '/demo'], (_req, res) => {
     res.status(404).json({ error: 'not_found', message: 'No such route.' });
   });
-  app.use(errorHandler);
+  app.use((_req, res) => {
+    res.status(404).type('html').send(NOT_FOUND_PAGE);
+  });
+  app.use(errorHandler(log));
 
   return {
     app,
@@ -197,9 +246,21 @@ export function createApp(config: ExampleConfig, accounts: AccountStore): Exampl
 }
 
 const sendMe: RequestHandler = (req, res) => {
-  const { tokenInfo } = req.authInfo as AmazonAuthInfo;
-  res.json({ account: req.user, amazonUserId: tokenInfo.userID, tokenExpiresIn: tokenInfo.expiresIn });
+  const { tokenInfo, postalCode } = req.authInfo as AmazonAuthInfo & { postalCode?: string };
+  res.json({
+    account: req.user,
+    amazonUserId: tokenInfo.userID,
+    tokenExpiresIn: tokenInfo.expiresIn,
+    ...(postalCode === undefined ? {} : { postalCode }),
+  });
 };
+
+/** Any other page: a page, as the browser asked for one, with the way back. */
+const NOT_FOUND_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8" /><meta name="viewport" content="width=device-width, initial-scale=1" />
+<title>Not found</title><link rel="stylesheet" href="/style.css" /></head>
+<body><main><section class="card"><h2>No such page</h2><p><a href="/">Back to the example</a>.</p></section></main></body></html>
+`;
 
 const noStore: RequestHandler = (_req, res, next) => {
   res.set('Cache-Control', 'no-store');
@@ -253,7 +314,8 @@ function refuse(res: Response, challenge: unknown, status: unknown): void {
     .json({
       // Without a token the challenge carries no error code (RFC 6750 §3.1); the body still names one.
       error: attribute('error') ?? 'no_token',
-      message: attribute('error_description') ?? 'Send a Login with Amazon access token.',
+      // The strategy's sentences end without a period; the app's own messages end with one.
+      message: `${attribute('error_description') ?? 'Send a Login with Amazon access token'}.`,
     });
 }
 
@@ -298,18 +360,23 @@ function signupInput(body: unknown): SignupInput | string {
   return { username, password, name: name.trim(), ...(typeof email === 'string' && email !== '' ? { email } : {}) };
 }
 
-const errorHandler: ErrorRequestHandler = (err: unknown, _req, res, next) => {
-  if (res.headersSent) return next(err);
-  if (err instanceof AccountError) return void res.status(err.status).json({ error: err.code, message: err.message });
-  // Amazon down, slow or rate limiting (502/503/504): not the person's fault, and not a bad token.
-  if (err instanceof LwaError)
-    return void res
-      .status(err.status)
-      .json({ error: err.code, message: 'Login with Amazon did not answer. Please try again.' });
-  const status = (err as { status?: unknown }).status;
-  if (typeof status === 'number' && status >= 400 && status < 500) {
-    return void res.status(status).json({ error: 'bad_request', message: 'The request could not be read.' });
-  }
-  console.error(err);
-  res.status(500).json({ error: 'server_error', message: 'Something went wrong.' });
-};
+const errorHandler =
+  (log: (line: string) => void): ErrorRequestHandler =>
+  (err: unknown, req, res, next) => {
+    if (res.headersSent) return next(err);
+    if (err instanceof AccountError) return void res.status(err.status).json({ error: err.code, message: err.message });
+    // Amazon down, slow or rate limiting (502/503/504): not the person's fault, and not a bad token.
+    // The developer watching the terminal hears of it (the library's message names no token).
+    if (err instanceof LwaError) {
+      log(`${req.method} ${req.path}: ${err.status} ${err.code}: ${err.message}`);
+      return void res
+        .status(err.status)
+        .json({ error: err.code, message: 'Login with Amazon did not answer. Please try again.' });
+    }
+    const status = (err as { status?: unknown }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return void res.status(status).json({ error: 'bad_request', message: 'The request could not be read.' });
+    }
+    console.error(err);
+    res.status(500).json({ error: 'server_error', message: 'Something went wrong.' });
+  };

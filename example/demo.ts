@@ -10,16 +10,24 @@ export const DEMO_CUSTOMERS: readonly EmulatorCustomer[] = [
   { name: 'Chloe Example', email: 'chloe@example.com' },
 ];
 
-/** Gives the emulator's first customer an account, as if they had signed in before; returns that customer. */
+/**
+ * Gives the emulator's first customer an account, as if they had signed in before, unless the
+ * database has one already (from an earlier start); returns them and the customers with an account.
+ */
 export async function seedDemoAccounts(
   accounts: AccountStore,
   emulator: LwaEmulator,
-): Promise<{ userID: string; name: string; email: string }> {
+): Promise<{ userID: string; name: string; email: string; withAccount: string[] }> {
   const first = emulator.customers[0];
-  await accounts.create({
-    name: first.name,
-    email: first.email,
-    amazon: { userID: first.userID, name: first.name, email: first.email },
-  });
-  return first;
+  if ((await accounts.findByAmazonId(first.userID)) === undefined) {
+    await accounts.create({
+      name: first.name,
+      email: first.email,
+      amazon: { userID: first.userID, name: first.name, email: first.email },
+    });
+  }
+  const withAccount: string[] = [];
+  for (const customer of emulator.customers)
+    if ((await accounts.findByAmazonId(customer.userID)) !== undefined) withAccount.push(customer.name);
+  return { ...first, withAccount };
 }

@@ -4,17 +4,21 @@
  *   npm run example            # offline: the LWA emulator starts beside the app (no Amazon account, no network)
  *   AMAZON_CLIENT_ID=amzn1.application-oa2-client.… [AMAZON_REGION=EU] [AMAZON_APP_ID=amzn1.application.…] npm run example
  *
- * Other settings: PORT (default 3000; 0 = any free port), HOST (default 127.0.0.1), SESSION_SECRET,
- * TRUST_PROXY=1 behind a TLS-terminating proxy. Against Amazon, the page's origin must be among the
+ * Other settings: PORT (default 3000; 0 = any free port), HOST (default 127.0.0.1), DATA_DIR (the
+ * database's folder, default example/data/), SESSION_SECRET, TRUST_PROXY=1 behind a TLS-terminating proxy. Against Amazon, the page's origin must be among the
  * security profile's Allowed Origins and served over HTTPS.
  */
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { LwaEmulator } from '../lib/testing';
-import { MemoryAccountStore } from './accounts';
 import { createApp } from './app';
 import { DEMO_CLIENT_ID, amazonConfig, emulatorConfig } from './config';
+import { ExampleDatabase } from './database';
 import { DEMO_CUSTOMERS, seedDemoAccounts } from './demo';
+
+/** Where the database is kept unless `DATA_DIR` says otherwise (git-ignored). */
+export const DEFAULT_DATA_DIR = path.join(__dirname, 'data');
 
 export interface RunningExample {
   /** Where the page is, e.g. `http://127.0.0.1:3000`. */
@@ -31,11 +35,13 @@ export async function startExample(
 ): Promise<RunningExample> {
   const offline = !env.AMAZON_CLIENT_ID;
   const emulator = offline ? await LwaEmulator.start({ customers: DEMO_CUSTOMERS }) : undefined;
+  let database: ExampleDatabase | undefined;
   try {
-    const config = emulator === undefined ? amazonConfig(env) : emulatorConfig(emulator, env);
-    const accounts = new MemoryAccountStore();
-    const seeded = emulator === undefined ? undefined : await seedDemoAccounts(accounts, emulator);
-    const example = createApp(config, accounts);
+    database = ExampleDatabase.open(env.DATA_DIR || DEFAULT_DATA_DIR);
+    const settings = { ...env, SESSION_SECRET: database.sessionSecret(env.SESSION_SECRET) };
+    const config = emulator === undefined ? amazonConfig(settings) : emulatorConfig(emulator, settings);
+    const seeded = emulator === undefined ? undefined : await seedDemoAccounts(database.accounts, emulator);
+    const example = createApp(config, database, { emulator, log });
     const server = await listen(example.app, Number(env.PORT ?? 3000), env.HOST || '127.0.0.1').catch(
       async (err: unknown) => {
         await example.close();
@@ -46,10 +52,11 @@ export async function startExample(
     const url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
 
     log(`Example app: ${url}  (open it in a browser)`);
+    log(`Accounts and sessions: ${database.file}`);
     if (emulator !== undefined && seeded !== undefined) {
       log(`Login with Amazon emulator: ${emulator.url}  (no Amazon account, no network)`);
       log(
-        `  its sign-in page offers ${emulator.customers.map((c) => c.name).join(', ')}; ${seeded.name} already has an account`,
+        `  its sign-in page offers ${emulator.customers.map((c) => c.name).join(', ')}; ${seeded.withAccount.join(', ')} already ${seeded.withAccount.length === 1 ? 'has an account' : 'have accounts'}`,
       );
       const token = emulator.mintToken({
         clientID: DEMO_CLIENT_ID,
@@ -76,10 +83,12 @@ export async function startExample(
           server.closeAllConnections();
           await new Promise<void>((resolve) => server.close(() => resolve()));
           await example.close();
+          database?.close();
           await emulator?.close();
         })()),
     };
   } catch (err) {
+    database?.close();
     await emulator?.close();
     throw err;
   }

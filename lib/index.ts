@@ -4,7 +4,7 @@
  * adapter (the NestJS and Fastify entries build on that).
  * @packageDocumentation
  */
-export { LwaVerifier, type Verification, type VerifyContext } from './verifier';
+export { LwaVerifier, type Verification, type VerifyContext, type RevokeRequestResult } from './verifier';
 export { Strategy, type AmazonAuthInfo } from './adapters/passport/strategy';
 export { alexaAccessToken } from './request/alexa';
 export type { LwaVerifierOptions, StrategyOptions, StrategyOptionsWithRequest, IdResolver, LwaRegion } from './options';

@@ -77,6 +77,26 @@ export type Verification =
       readonly reason: RefusalReason;
     };
 
+/** Why {@link LwaVerifier.revokeRequest} revoked nothing: the request's refusal reason, before Amazon would be asked. */
+type UnrevokedReason = Extract<
+  RefusalReason,
+  'no_token' | 'multiple_tokens' | 'malformed_request' | 'malformed_token' | 'refresh_token'
+>;
+
+/**
+ * The answer of {@link LwaVerifier.revokeRequest}: the request's token is now revoked, or there was
+ * none to revoke (`no_token`), or what was there could never be accepted (the other reasons).
+ * @example
+ * ```ts
+ * const result = await strategy.verifier.revokeRequest(req);
+ * if (!result.revoked) logger.warn({ reason: result.reason }, 'sign-out without a token');
+ * ```
+ */
+export type RevokeRequestResult =
+  { readonly revoked: true } | { readonly revoked: false; readonly reason: UnrevokedReason };
+
+const REVOKED_RESULT: RevokeRequestResult = Object.freeze({ revoked: true });
+
 /** What one verification came to, for the adapters: the token travels with a success, never in a public result. */
 export type Outcome =
   | { readonly kind: 'none' }
@@ -186,17 +206,35 @@ export class LwaVerifier<TRequest = IncomingMessage> {
    * only tokens that passed can be revoked.
    * @example
    * ```ts
-   * // Behind the strategy: only a token that passed gets here (the bearer of `Authorization`).
-   * app.post('/sign-out', passport.authenticate('amazon-token', { session: false }), async (req, res) => {
-   *   await strategy.verifier.revoke(req.headers.authorization!.slice('Bearer '.length));
-   *   res.sendStatus(204);
-   * });
+   * // A token the app holds itself (a WebSocket's, an Alexa envelope's); for a request's: revokeRequest.
+   * await verifier.revoke(accessToken);
    * ```
    */
   async revoke(token: string): Promise<void> {
     if (typeof token !== 'string') throw new TypeError('revoke(token): the token must be a string');
     if (checkTokenFormat(token) !== undefined) return;
     await this.#cache.revoke(token);
+  }
+
+  /**
+   * Signs out the token a request carries, found exactly as {@link verifyRequest} finds it (the
+   * same sources, `tokenSources`, `extractToken`), then as {@link revoke}. A request with no token,
+   * or one verification would refuse before asking Amazon (two tokens, a malformed one), resolves
+   * `{ revoked: false, reason }` and revokes nothing; it never throws for the request's content.
+   * It rejects only with what your `extractToken` threw. Behind the strategy, only a token that
+   * passed reaches your route: `await strategy.verifier.revokeRequest(req)`.
+   * @example
+   * ```ts
+   * const { revoked } = await verifier.revokeRequest(request); // a Fetch Request, or a Node one
+   * return new Response(null, { status: revoked ? 204 : 400 });
+   * ```
+   */
+  async revokeRequest(request: TRequest | { readonly headers: object }): Promise<RevokeRequestResult> {
+    const found = await this.#extract(request);
+    if (found.kind === 'none') return { revoked: false, reason: 'no_token' };
+    if (found.kind === 'refusal') return { revoked: false, reason: found.refusal.reason as UnrevokedReason };
+    await this.#cache.revoke(found.token);
+    return REVOKED_RESULT;
   }
 
   /**
@@ -230,17 +268,10 @@ export class LwaVerifier<TRequest = IncomingMessage> {
   #fromRequest(request: unknown, context: VerifyContext<TRequest> | undefined): Outcome | Promise<Outcome> {
     // Checked before the request is read: a bad scope is the app's mistake, whatever the request.
     const scope = this.#scopeOf(context);
-    const fetch = isFetchRequest(request);
-    const readable: RequestLike = fetch ? fromFetchRequest(request) : (request as RequestLike);
-    const extraction = extractToken(
-      readable,
-      fetch && this.#options.custom
-        ? { ...this.#options, custom: () => this.#options.custom!(request as never) }
-        : this.#options,
-    );
+    const extraction = this.#extract(request);
     const next = (found: Extraction): Outcome | Promise<Outcome> => {
       if (found.kind === 'none') {
-        if (!fetch) this.#warnIfBodyUnparsed(request);
+        if (!isFetchRequest(request)) this.#warnIfBodyUnparsed(request);
         return NONE;
       }
       if (found.kind === 'refusal') return { kind: 'refused', refusal: found.refusal };
@@ -249,6 +280,16 @@ export class LwaVerifier<TRequest = IncomingMessage> {
       );
     };
     return isThenable(extraction) ? Promise.resolve(extraction).then(next) : next(extraction);
+  }
+
+  /** The request's token as verification finds it: a Fetch `Request` by its headers and URL, `extractToken` given it as it is. */
+  #extract(request: unknown): Extraction | Promise<Extraction> {
+    if (!isFetchRequest(request)) return extractToken(request as RequestLike, this.#options);
+    const { custom } = this.#options;
+    return extractToken(
+      fromFetchRequest(request),
+      custom ? { ...this.#options, custom: () => custom(request as never) } : this.#options,
+    );
   }
 
   #fromToken(

@@ -5,16 +5,20 @@
 import request from 'supertest';
 import type { Express } from 'express';
 import { LwaEmulator, type SignInCustomer } from '../../lib/testing';
-import { MemoryAccountStore, type Account } from '../../example/accounts';
+import type { Account } from '../../example/accounts';
+import { ExampleDatabase } from '../../example/database';
 import { createApp } from '../../example/app';
 import { DEMO_CLIENT_ID, emulatorConfig } from '../../example/config';
 import { DEMO_CUSTOMERS } from '../../example/demo';
 import { checkPassword, hashPassword } from '../../example/passwords';
 
 let emu: LwaEmulator;
-let accounts: MemoryAccountStore;
+let database: ExampleDatabase;
+let accounts: ExampleDatabase['accounts'];
 let app: Express;
 let closeApp: () => Promise<void>;
+/** What the app printed for the developer (Amazon outages). */
+let printed: string[];
 let mork: SignInCustomer, ann: SignInCustomer, ben: SignInCustomer;
 
 beforeAll(async () => {
@@ -25,8 +29,10 @@ afterAll(async () => {
   await emu.close();
 });
 beforeEach(() => {
-  accounts = new MemoryAccountStore();
-  ({ app, close: closeApp } = createApp(emulatorConfig(emu), accounts));
+  database = ExampleDatabase.open(':memory:');
+  accounts = database.accounts;
+  printed = [];
+  ({ app, close: closeApp } = createApp(emulatorConfig(emu), database, { log: (line) => printed.push(line) }));
   emu.clearFaults();
 });
 afterEach(async () => {
@@ -68,6 +74,8 @@ describe('account linking (POST /auth/amazon)', () => {
     const res = await amazonSignIn(agent, tokenFor(ann)).expect(200);
     expect(res.body).toEqual({
       outcome: 'created',
+      amazonUserId: ann.userID,
+      tokenExpiresIn: expect.any(Number),
       account: {
         id: expect.any(String),
         name: 'Ann Example',
@@ -190,6 +198,28 @@ describe('account linking (POST /auth/amazon)', () => {
       error: 'ERR_LWA_UPSTREAM_STATUS',
       message: 'Login with Amazon did not answer. Please try again.',
     });
+    // The developer watching the terminal sees it, and no token.
+    expect(printed).toEqual([expect.stringMatching(/^POST \/auth\/amazon: 502 ERR_LWA_UPSTREAM_STATUS: /)]);
+    expect(printed.join('')).not.toContain('Atza|');
+  });
+
+  test('sign-out revokes the token the page sends, on every route; only a signed-in session can', async () => {
+    const stranger = tokenFor(ann);
+    await request(app).post('/auth/signout').send({ access_token: stranger }).expect(204);
+    await request(app).get('/api/me').set('Authorization', `Bearer ${stranger}`).expect(403); // not revoked: no account, that is all
+
+    const agent = request.agent(app);
+    const token = tokenFor(ann);
+    await amazonSignIn(agent, token).expect(200);
+    await request(app).get('/api/me').set('Authorization', `Bearer ${token}`).expect(200);
+    await agent.post('/auth/signout').send({ access_token: token }).expect(204);
+    for (const route of ['/api/me', '/api/app/me'])
+      await request(app)
+        .get(route)
+        .set('Authorization', `Bearer ${token}`)
+        .expect(401, { error: 'invalid_token', message: 'The access token was revoked.' });
+    await amazonSignIn(request(app), token).expect(401);
+    expect(await session(agent)).toBeNull();
   });
 
   test('CSRF guards: a form post is 415, a cross-origin post is 403, a same-origin one passes', async () => {
@@ -257,8 +287,25 @@ describe('stateless API', () => {
     await request(app).get('/api/me').set('Authorization', `Bearer ${otherApp}`).expect(200);
   });
 
+  test('the protection controls exist only against the emulator the verifiers talk to', async () => {
+    const demo = (target: Express) => request(target).post('/demo/token').send({ kind: 'expired' });
+    const offline = createApp(emulatorConfig(emu), ExampleDatabase.open(':memory:'), { emulator: emu });
+    const elsewhere = createApp(
+      { ...emulatorConfig(emu), mode: 'amazon', tokenInfoURL: undefined, profileURL: undefined },
+      ExampleDatabase.open(':memory:'),
+      { emulator: emu },
+    );
+    try {
+      await demo(offline.app).expect(200);
+      await demo(elsewhere.app).expect(404);
+      expect((await request(elsewhere.app).get('/config.json')).body.protections).toBe(false);
+    } finally {
+      await Promise.all([offline.close(), elsewhere.close()]);
+    }
+  });
+
   test('without an app ID configured, /api/app/me is not there', async () => {
-    const other = createApp({ ...emulatorConfig(emu), appID: undefined }, accounts);
+    const other = createApp({ ...emulatorConfig(emu), appID: undefined }, database);
     await request(other.app).get('/api/app/me').set('Authorization', `Bearer ${token}`).expect(404);
     expect((await request(other.app).get('/config.json').expect(200)).body.appRoute).toBe(false);
     await other.close();
@@ -308,9 +355,18 @@ describe('local accounts and the page', () => {
       .expect(200)
       .expect('content-type', /javascript/);
     const config = await request(app).get('/config.json').expect(200);
-    expect(config.body).toEqual({ mode: 'emulator', clientID: DEMO_CLIENT_ID, sdkURL: emu.sdkURL, appRoute: true });
+    expect(config.body).toEqual({
+      mode: 'emulator',
+      clientID: DEMO_CLIENT_ID,
+      sdkURL: emu.sdkURL,
+      appRoute: true,
+      protections: false, // no emulator given to createApp
+    });
     expect(config.headers['cache-control']).toBe('no-store');
     await request(app).get('/api/nothing').expect(404, { error: 'not_found', message: 'No such route.' });
+    // Any other unknown path is a page, with the way back, not Express's bare "Cannot GET".
+    const unknown = await request(app).get('/nope').expect(404).expect('content-type', /html/);
+    expect(unknown.text).toContain('<a href="/">Back to the example</a>');
   });
 
   test('password hashes are salted scrypt; only the right password matches', async () => {

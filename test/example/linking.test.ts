@@ -3,8 +3,10 @@
  * database's unique index settles, which HTTP tests cannot line up on purpose.
  */
 import type { AmazonProfile } from '../../lib';
-import { MemoryAccountStore, type Account, type AccountStore } from '../../example/accounts';
+import type { Account } from '../../example/accounts';
+import { ExampleDatabase } from '../../example/database';
 import { AccountError, signInOrLink } from '../../example/linking';
+import { gatedStore } from './gated-store';
 
 const profile = (id: string, name?: string, email?: string): AmazonProfile => ({
   provider: 'amazon',
@@ -15,29 +17,10 @@ const profile = (id: string, name?: string, email?: string): AmazonProfile => ({
   _json: {},
 });
 
-/** A store whose lookups all finish only once `release()` is called: every caller reads the same "before". */
-function gatedStore(): { store: AccountStore; release: () => void } {
-  const inner = new MemoryAccountStore();
-  let open!: () => void;
-  const gate = new Promise<void>((resolve) => (open = resolve));
-  const store: AccountStore = {
-    findById: (id) => inner.findById(id),
-    findByAmazonId: async (id) => {
-      const answer = await inner.findByAmazonId(id);
-      await gate;
-      return answer;
-    },
-    findByEmail: (email) => inner.findByEmail(email),
-    credentials: (username) => inner.credentials(username),
-    create: (input) => inner.create(input),
-    linkAmazon: (accountId, link) => inner.linkAmazon(accountId, link),
-    unlinkAmazon: (accountId, amazonUserId) => inner.unlinkAmazon(accountId, amazonUserId),
-  };
-  return { store, release: open };
-}
+const gated = () => gatedStore(ExampleDatabase.open(':memory:').accounts);
 
 test('two first sign-ins of one customer at once: one account, both signed in to it', async () => {
-  const { store, release } = gatedStore();
+  const { store, release } = gated();
   const both = Promise.all([
     signInOrLink(store, { current: undefined, profile: profile('amzn1.account.A', 'Ann') }),
     signInOrLink(store, { current: undefined, profile: profile('amzn1.account.A', 'Ann') }),
@@ -49,7 +32,7 @@ test('two first sign-ins of one customer at once: one account, both signed in to
 });
 
 test('two accounts linking one customer at once: one wins, the other gets the 409', async () => {
-  const { store, release } = gatedStore();
+  const { store, release } = gated();
   const dana = await store.create({ name: 'Dana', username: 'dana', passwordHash: 'x' });
   const erin = await store.create({ name: 'Erin', username: 'erin', passwordHash: 'x' });
   const results = Promise.allSettled([
@@ -67,7 +50,7 @@ test('two accounts linking one customer at once: one wins, the other gets the 40
 });
 
 test('the store hands out copies: changing one does not change the account', async () => {
-  const store = new MemoryAccountStore();
+  const store = ExampleDatabase.open(':memory:').accounts;
   const account = await store.create({ name: 'Ann', amazon: { userID: 'amzn1.account.A' } });
   (account.amazon as Account['amazon'][number][]).push({ userID: 'amzn1.account.X', linkedAt: '' });
   expect((await store.findById(account.id))!.amazon).toHaveLength(1);
@@ -75,7 +58,7 @@ test('the store hands out copies: changing one does not change the account', asy
 });
 
 test('e-mail lookups ignore case and surrounding space; accounts without e-mail never match', async () => {
-  const store = new MemoryAccountStore();
+  const store = ExampleDatabase.open(':memory:').accounts;
   await store.create({ name: 'No mail' });
   const ann = await store.create({ name: 'Ann', email: ' Ann@Example.com' });
   expect((await store.findByEmail('ann@example.com')).map((a) => a.id)).toEqual([ann.id]);

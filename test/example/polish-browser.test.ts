@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { LwaEmulator } from '../../lib/testing';
-import { MemoryAccountStore } from '../../example/accounts';
 import { createApp, type ExampleApp } from '../../example/app';
 import { emulatorConfig } from '../../example/config';
+import { ExampleDatabase } from '../../example/database';
 import { DEMO_CUSTOMERS, seedDemoAccounts } from '../../example/demo';
 import { describeWith } from '../support/fixture';
 import { CHROMIUM, CHROMIUM_ARGS } from './chromium';
@@ -51,9 +51,9 @@ describeWith(CHROMIUM, `the example's polish in Chromium`, () => {
 
   beforeAll(async () => {
     emu = await LwaEmulator.start({ customers: DEMO_CUSTOMERS });
-    const accounts = new MemoryAccountStore();
-    await seedDemoAccounts(accounts, emu);
-    example = createApp(emulatorConfig(emu), accounts);
+    const database = ExampleDatabase.open(':memory:');
+    await seedDemoAccounts(database.accounts, emu);
+    example = createApp(emulatorConfig(emu), database);
     server = createServer((req, res) => {
       res.once('finish', () => log.record(new URL(req.url ?? '/', 'http://x').pathname, res.statusCode));
       example.app(req, res);
@@ -135,5 +135,34 @@ describeWith(CHROMIUM, `the example's polish in Chromium`, () => {
     await page.locator('#message', { hasText: 'Welcome back, Dana Local.' }).waitFor();
     await page.close();
     expect(consoleErrors).toEqual([]);
+  });
+
+  test('a username refused, then the browser’s own check: the old message goes, so the two never contradict', async () => {
+    const page = await context.newPage();
+    await page.goto(url);
+    await page.locator('#amazon-sign-in:enabled').waitFor();
+    await page.fill('#local-signin [name=username]', 'nobody');
+    await page.fill('#local-signin [name=password]', 'wrong password');
+    await page.click('#local-signin button[type=submit]');
+    await page.locator('#message.error', { hasText: 'Wrong username or password.' }).waitFor();
+    // An empty required field: the browser refuses the form itself and says why in its bubble.
+    await page.fill('#local-signin [name=password]', '');
+    await page.click('#local-signin button[type=submit]');
+    await page.locator('#message').waitFor({ state: 'hidden' });
+    await page.close();
+  });
+
+  // Last: it stops the emulator.
+  test('the emulator stopped, then Sign in with Amazon: the page says Amazon could not be reached, not "cancelled"', async () => {
+    const page = await context.newPage();
+    await page.goto(url);
+    await page.locator('#amazon-sign-in:enabled').waitFor();
+    await emu.close();
+    const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#amazon-sign-in')]);
+    await popup.waitForLoadState();
+    await popup.close(); // what a person does with a window saying the site cannot be reached
+    await page.locator('#message.error', { hasText: 'emulator is not answering' }).waitFor();
+    expect(await page.textContent('#message')).not.toContain('cancelled');
+    await page.close();
   });
 });

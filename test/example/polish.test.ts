@@ -6,9 +6,9 @@
 import request from 'supertest';
 import type { Express } from 'express';
 import { LwaEmulator, type SignInCustomer } from '../../lib/testing';
-import { MemoryAccountStore } from '../../example/accounts';
 import { createApp } from '../../example/app';
 import { DEMO_CLIENT_ID, emulatorConfig } from '../../example/config';
+import { ExampleDatabase } from '../../example/database';
 import { DEMO_CUSTOMERS, seedDemoAccounts } from '../../example/demo';
 
 let emu: LwaEmulator;
@@ -18,10 +18,10 @@ let mork: SignInCustomer;
 
 beforeAll(async () => {
   emu = await LwaEmulator.start({ customers: DEMO_CUSTOMERS });
-  const accounts = new MemoryAccountStore();
+  const database = ExampleDatabase.open(':memory:');
   mork = emu.customers[0];
-  await seedDemoAccounts(accounts, emu);
-  ({ app, close: closeApp } = createApp(emulatorConfig(emu), accounts));
+  await seedDemoAccounts(database.accounts, emu);
+  ({ app, close: closeApp } = createApp(emulatorConfig(emu), database));
 });
 afterAll(async () => {
   await closeApp();
@@ -47,7 +47,7 @@ describe('a refused token: JSON { error, message }, the challenge in WWW-Authent
     expect(res.headers['www-authenticate']).toBe(
       'Bearer realm="Users", error="invalid_token", error_description="The access token is expired, revoked, or invalid"',
     );
-    expect(res.body).toEqual({ error: 'invalid_token', message: 'The access token is expired, revoked, or invalid' });
+    expect(res.body).toEqual({ error: 'invalid_token', message: 'The access token is expired, revoked, or invalid.' });
     expect(res.text).not.toContain(token);
   });
 
@@ -70,7 +70,7 @@ describe('a refused token: JSON { error, message }, the challenge in WWW-Authent
     expect(res.headers['www-authenticate']).toContain('error="insufficient_scope"');
     expect(res.body).toEqual({
       error: 'insufficient_scope',
-      message: 'The access token lacks the scope needed for the customer profile',
+      message: 'The access token lacks the scope needed for the customer profile.',
     });
   });
 
@@ -78,14 +78,17 @@ describe('a refused token: JSON { error, message }, the challenge in WWW-Authent
     const other = tokenFor(mork, { appID: 'amzn1.application.0123456789abcdef0123456789abcdef' });
     const res = await request(app).get('/api/app/me').set('Authorization', `Bearer ${other}`).expect(401);
     expect(res.headers['www-authenticate']).toContain('error="invalid_token"');
-    expect(res.body).toEqual({ error: 'invalid_token', message: 'The access token was issued to another application' });
+    expect(res.body).toEqual({
+      error: 'invalid_token',
+      message: 'The access token was issued to another application.',
+    });
   });
 
   test("the page's sign-in (POST /auth/amazon): an expired token, 401 JSON the page can show", async () => {
     const expired = emu.mintToken({ clientID: DEMO_CLIENT_ID, expiresIn: 0 });
     const res = await request(app).post('/auth/amazon').send({ access_token: expired }).expect(401);
     expect(res.headers['www-authenticate']).toContain('error="invalid_token"');
-    expect(res.body).toEqual({ error: 'invalid_token', message: 'The access token is expired, revoked, or invalid' });
+    expect(res.body).toEqual({ error: 'invalid_token', message: 'The access token is expired, revoked, or invalid.' });
     expect(res.headers['set-cookie']).toBeUndefined();
   });
 

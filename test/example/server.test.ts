@@ -4,6 +4,8 @@
  * with AMAZON_CLIENT_ID it is set up for Amazon.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { request } from 'undici';
@@ -13,20 +15,25 @@ import { AMAZON_SDK_URL } from '../../example/config';
 const ROOT = path.join(__dirname, '..', '..');
 const TSX = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 
-/** The environment without any setting the example reads, plus `extra`. */
+/** The example's data folder for these tests: a temporary one, not example/data/. */
+const DATA_DIR = mkdtempSync(path.join(tmpdir(), 'example-data-'));
+afterAll(() => rmSync(DATA_DIR, { recursive: true, force: true }));
+
+/** The environment without any setting the example reads, plus a temporary DATA_DIR and `extra`. */
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const key of [
     'AMAZON_CLIENT_ID',
     'AMAZON_REGION',
     'AMAZON_APP_ID',
+    'DATA_DIR',
     'HOST',
     'PORT',
     'SESSION_SECRET',
     'TRUST_PROXY',
   ])
     delete env[key];
-  return { ...env, ...extra };
+  return { ...env, DATA_DIR, ...extra };
 }
 
 /** Resolves with the lines printed up to and including the first that matches `last`. */
@@ -56,6 +63,9 @@ test('npm run example: offline, prints the URL and a curl line that works; SIGTE
     const url = /^Example app: (http:\/\/127\.0\.0\.1:\d+)/.exec(lines[0])?.[1];
     expect(url).toBeDefined();
     expect(lines.join('\n')).toContain('Login with Amazon emulator: http://127.0.0.1:');
+    // The database, created on first start in the data folder.
+    expect(lines).toContain(`Accounts and sessions: ${path.join(DATA_DIR, 'example.sqlite')}`);
+    expect(existsSync(path.join(DATA_DIR, 'example.sqlite'))).toBe(true);
     const curl = /^\s+curl -s -H 'Authorization: Bearer (Atza\|[^']+)' (\S+)$/.exec(lines.at(-1)!);
     expect(curl?.[2]).toBe(`${url}/api/me`);
 
@@ -90,7 +100,16 @@ test('with AMAZON_CLIENT_ID: set up for Amazon (its SDK, no emulator), the appID
       clientID: 'amzn1.application-oa2-client.real',
       sdkURL: AMAZON_SDK_URL,
       appRoute: false,
+      protections: false,
     });
+    // The protection controls do not exist against Amazon.
+    const demo = await request(`${running.url}/demo/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'other-app' }),
+    });
+    expect(demo.statusCode).toBe(404);
+    await demo.body.dump();
   } finally {
     await running.close();
   }

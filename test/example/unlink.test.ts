@@ -6,7 +6,8 @@
 import request from 'supertest';
 import type { Express } from 'express';
 import { LwaEmulator, type SignInCustomer } from '../../lib/testing';
-import { MemoryAccountStore, type Account } from '../../example/accounts';
+import type { Account } from '../../example/accounts';
+import { ExampleDatabase } from '../../example/database';
 import { createApp } from '../../example/app';
 import { DEMO_CLIENT_ID, emulatorConfig } from '../../example/config';
 import { DEMO_CUSTOMERS } from '../../example/demo';
@@ -24,7 +25,7 @@ afterAll(async () => {
   await emu.close();
 });
 beforeEach(() => {
-  ({ app, close: closeApp } = createApp(emulatorConfig(emu), new MemoryAccountStore()));
+  ({ app, close: closeApp } = createApp(emulatorConfig(emu), ExampleDatabase.open(':memory:')));
 });
 afterEach(async () => {
   await closeApp();

@@ -14,7 +14,8 @@ const lwa = useEmulator();
 let app: FastifyInstance;
 beforeAll(async () => {
   const passport = new Authenticator();
-  passport.use('amazon-token', lwa.strategy({ cache: false }));
+  const strategy = lwa.strategy({ cache: false });
+  passport.use('amazon-token', strategy);
   app = Fastify();
   await app.register(formbody);
   // Stateless: @fastify/passport's initialize() insists on a `session` decorator (for flash
@@ -30,6 +31,11 @@ beforeAll(async () => {
   const guard = passport.authenticate('amazon-token', { session: false });
   app.get('/api/me', { preValidation: guard }, async (request) => ({ user: request.user }));
   app.post('/api/me', { preValidation: guard }, async (request) => ({ user: request.user }));
+  // docs/recipes.md, "Signing out", on Fastify: the Fastify request, as the strategy was given it.
+  app.post('/api/sign-out', { preValidation: guard }, async (request, reply) => {
+    await strategy.verifier.revokeRequest(request);
+    return reply.code(204).send();
+  });
 
   // The README recipe: a callback that also sends the challenge on 400 and 403 (a Fastify request
   // gives the strategy no way to reach the reply, so the app writes the header).
@@ -89,4 +95,17 @@ test('Amazon down: the error handler answers 502 ERR_LWA_UPSTREAM_STATUS, on bot
     expect(res.status).toBe(502);
     expect(res.body).toEqual({ error: 'ERR_LWA_UPSTREAM_STATUS' });
   }
+});
+
+describe.each([
+  ['the Authorization header', (t: request.Test, token: string) => t.set(bearer(token))],
+  ['the query', (t: request.Test, token: string) => t.query({ access_token: token })],
+  ['a JSON body', (t: request.Test, token: string) => t.send({ access_token: token })],
+  ['a form body', (t: request.Test, token: string) => t.type('form').send({ access_token: token })],
+])('sign-out with the token in %s', (_place, send) => {
+  test('204, then the token is refused: 401 invalid_token', async () => {
+    const token = lwa.mint();
+    await send(request(app.server).post('/api/sign-out'), token).expect(204);
+    expectRefused(await send(request(app.server).post('/api/me'), token), 401, 'invalid_token');
+  });
 });

@@ -48,6 +48,18 @@ describe.each(['express', 'fastify'] as const)('NestJS on the %s platform', (pla
     expect(res.body.user).toEqual({ id: 'amzn1.account.BODY', name: expect.any(String) });
   });
 
+  test.each([
+    ['the Authorization header', (t: request.Test, token: string) => t.set(bearer(token))],
+    ['a JSON body', (t: request.Test, token: string) => t.send({ access_token: token })],
+    ['the query', (t: request.Test, token: string) => t.query({ access_token: token })],
+  ])('sign-out (strategy.verifier.revokeRequest) with the token in %s: then 401', async (_place, send) => {
+    const token = emu.mintToken({ clientID: CLIENT_ID, userID: 'amzn1.account.OUT' });
+    const res = await send(request(base).post('/api/sign-out'), token);
+    expect([res.status, res.body]).toEqual([201, { revoked: true }]);
+    const after = await send(request(base).post('/api/me'), token);
+    expect([after.status, after.headers['www-authenticate']]).toEqual([401, expect.stringContaining('invalid_token')]);
+  });
+
   test('no token: 401 with the bare challenge', async () => {
     const res = await request(base).get('/api/me');
     expect(res.status).toBe(401);

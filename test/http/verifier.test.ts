@@ -395,6 +395,7 @@ describe('the main entry', () => {
       [
         'LwaVerifier',
         'Verification',
+        'RevokeRequestResult',
         'VerifyContext',
         'Strategy',
         'AmazonAuthInfo',

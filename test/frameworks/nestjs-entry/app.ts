@@ -80,10 +80,29 @@ for (const [method, route] of [
   UseGuards(AmazonTokenGuard)(MeController.prototype, method, descriptor);
 }
 
+/** docs/recipes.md, "Signing out": the request as the platform gives it (Express's or Fastify's). */
+class SignOutController {
+  constructor(private readonly strategy: AmazonStrategy) {}
+
+  async signOut(req: { readonly headers: object }): Promise<{ revoked: boolean }> {
+    return { revoked: (await this.strategy.verifier.revokeRequest(req)).revoked };
+  }
+}
+Controller('api')(SignOutController);
+Reflect.defineMetadata('design:paramtypes', [AmazonStrategy], SignOutController);
+{
+  const descriptor = Object.getOwnPropertyDescriptor(SignOutController.prototype, 'signOut')!;
+  Req()(SignOutController.prototype, 'signOut', 0);
+  Post('sign-out')(SignOutController.prototype, 'signOut', descriptor);
+  UseGuards(AmazonTokenGuard)(SignOutController.prototype, 'signOut', descriptor);
+}
+
 class AppModule {}
-Module({ imports: [PassportModule], controllers: [MeController], providers: [UsersService, AmazonStrategy] })(
-  AppModule,
-);
+Module({
+  imports: [PassportModule],
+  controllers: [MeController, SignOutController],
+  providers: [UsersService, AmazonStrategy],
+})(AppModule);
 
 async function main(platform: string | undefined): Promise<void> {
   const app =
