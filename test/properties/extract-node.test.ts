@@ -105,8 +105,9 @@ function build(s: Shape, valid: string): { req: RequestLike; presented: Occurren
   if (s.queryParsed) {
     // As a framework's parser gives it: one field, a list when repeated, and the noise beside it.
     const values = fields.map((q) => q.value);
-    req.query = values.length === 0 ? { other: '1' } : { access_token: values.length === 1 ? values[0] : values };
-    if (values.length > 0) presented.push({ place: 'query', value: req.query.access_token });
+    const parsed = values.length === 1 ? values[0] : values;
+    req.query = values.length === 0 ? { other: '1' } : { access_token: parsed };
+    if (values.length > 0) presented.push({ place: 'query', value: parsed });
   } else {
     for (const q of fields) presented.push({ place: 'query', value: q.value });
   }
