@@ -31,7 +31,7 @@ for (const [name, declarations] of Object.entries(entries)) {
         enabled: true,
         reportFileName: name,
         reportFolder: join(root, 'api'),
-        reportTempFolder: join(root, 'dist/api'),
+        reportTempFolder: join(root, '.tmp/api'),
         // Types the API names without exporting them (the store's CacheEntry, the events) are part of
         // it too: a change to their shape is a change a user sees.
         includeForgottenExports: true,
@@ -54,12 +54,12 @@ for (const [name, declarations] of Object.entries(entries)) {
   const result = Extractor.invoke(config, { localBuild: update, showVerboseMessages: false });
   if (!result.succeeded) {
     failed = true;
-    spawnSync('diff', ['-u', join(root, 'api', `${name}.api.md`), join(root, 'dist/api', `${name}.api.md`)], {
+    spawnSync('diff', ['-u', join(root, 'api', `${name}.api.md`), join(root, '.tmp/api', `${name}.api.md`)], {
       stdio: 'inherit',
     });
     console.error(
       `api/${name}.api.md: the public API differs from the report` +
-        ` (the new one is dist/api/${name}.api.md): review it, then \`npm run api:update\``,
+        ` (the new one is .tmp/api/${name}.api.md): review it, then \`npm run api:update\``,
     );
   }
 }
