@@ -96,6 +96,7 @@ export const DEFAULT_CONNECTIONS = 64;
  * profile, one host, one pool), so 64 of them fill the 64 connections twice over: one call running
  * and one waiting per connection. No admitted verification then waits much more than one Amazon
  * round trip for a connection, and a burst is refused at once instead of queueing past `timeout`.
+ * @alias DEFAULT_CONNECTIONS, under the name of what it bounds
  */
 export const MAX_PENDING = DEFAULT_CONNECTIONS;
 
@@ -128,9 +129,6 @@ export const KEEP_ALIVE_TIMEOUT_MS = 30_000;
 
 /** Amazon's answers are a few hundred bytes; anything near this is not Amazon. */
 export const MAX_BODY_BYTES = 64 * 1024;
-
-/** Node's timers hold at most this many milliseconds: the ceiling of every time option. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * A deadline whose timer runs more than this late was missed because our own event loop was

@@ -1,2 +1,2 @@
 /** Sent in the User-Agent; a test keeps it equal to package.json's version. */
-export const VERSION = '0.1.0';
+export const VERSION = '1.0.0';

@@ -119,21 +119,21 @@ const CACHEABLE_REFUSALS: ReadonlyMap<string, Refusal> = new Map(
  * on a hostile value (a getter that throws): the caller treats that as a miss.
  */
 export function decodeEntry(value: unknown, now: number): Remembered | undefined {
-  if (!isRecord(value) || value.v !== 1 || typeof value.until !== 'number') return undefined;
+  if (!isRecord(value) || value.v !== 1 || !isTime(value.until)) return undefined;
   const until = value.until;
   if (value.verdict === 'refused') {
     const refusal = typeof value.reason === 'string' ? CACHEABLE_REFUSALS.get(value.reason) : undefined;
     if (!refusal || !(until > now)) return undefined;
     return { verdict: { ok: false, refusal }, freshUntil: until, staleUntil: until };
   }
-  const staleUntil = typeof value.staleUntil === 'number' && value.staleUntil > until ? value.staleUntil : until;
+  const staleUntil = isTime(value.staleUntil) && value.staleUntil > until ? value.staleUntil : until;
   if (value.verdict !== 'verified' || !(staleUntil > now) || !isRecord(value.tokenInfo)) return undefined;
   const profileFree = value.profileFree === true;
   if (!profileFree && typeof value.profileRaw !== 'string') return undefined;
   const { aud, appID, userID, expiresAt, issuedAt } = value.tokenInfo;
-  if (typeof aud !== 'string' || typeof userID !== 'string' || typeof expiresAt !== 'number' || !(expiresAt > now))
+  if (typeof aud !== 'string' || typeof userID !== 'string' || !isTime(expiresAt) || !(expiresAt > now))
     return undefined;
-  if ((appID !== undefined && typeof appID !== 'string') || (issuedAt !== undefined && typeof issuedAt !== 'number'))
+  if ((appID !== undefined && typeof appID !== 'string') || (issuedAt !== undefined && !isTime(issuedAt)))
     return undefined;
   const lifetimes = { freshUntil: Math.min(until, expiresAt), staleUntil: Math.min(staleUntil, expiresAt) };
   if (profileFree) {
@@ -156,6 +156,11 @@ export function decodeEntry(value: unknown, now: number): Remembered | undefined
   if (profile === undefined || profile.id !== userID) return undefined;
   const tokenInfo: CheckedTokenInfo = { aud, appID, userID, expiresAt, issuedAt };
   return { verdict: { ok: true, verified: { tokenInfo, profile } }, ...lifetimes };
+}
+
+/** A finite number (JSON has no other; a store that is not JSON could hand back NaN or Infinity). */
+function isTime(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

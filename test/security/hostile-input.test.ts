@@ -23,6 +23,7 @@ import {
   expectNoSliceOf,
   useEmulator,
 } from '../support/fixture';
+import { runs as propertyRuns } from '../properties/settings';
 
 const PROTO_KEYS = Object.getOwnPropertyNames(Object.prototype).sort();
 /** Nothing any run did may have written to Object.prototype. */
@@ -33,9 +34,12 @@ function expectNoPollution(): void {
 }
 afterEach(expectNoPollution);
 
-/** `HOSTILE_RUNS=10 npx jest test/security/hostile-input` runs every property ten times as often. */
+/**
+ * `HOSTILE_RUNS=10 npx jest test/security/hostile-input` runs every property ten times as often;
+ * the seed is the property tests' recorded one (`FC_SEED` picks another).
+ */
 const FACTOR = Math.max(1, Number(process.env.HOSTILE_RUNS ?? 1) || 1);
-const runs = (n: number) => ({ numRuns: n * FACTOR });
+const runs = (n: number) => propertyRuns(n * FACTOR);
 
 // ---------------------------------------------------------------------------------------------
 // Arbitraries
