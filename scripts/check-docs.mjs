@@ -1,15 +1,17 @@
 #!/usr/bin/env node
-// `npm run check:docs`: every TypeScript block of the documentation type-checks, under `strict`,
-// against the built package (run `npm run build` first). Three programs, in .tmp/docs-check/:
+// `npm run check:docs`: every TypeScript block of the documentation type-checks against the built
+// package (run `npm run build` first). Three programs, in .tmp/docs-check/:
 //
 //   1. docs: each ```ts / ```typescript block of README.md, SECURITY.md and docs/*.md becomes its own
-//      ES module, importing `passport-lwa-token` and `passport-lwa-token/testing` from dist/ (through a
-//      symlink of this repository in the scratch project's node_modules), and anything else (express,
-//      passport, their @types) from this repository's node_modules. Names a snippet leaves to the
-//      reader (`app`, `users`, `verify`, `logger`…) are declared by PRELUDE below, with real types.
-//      A failing block is reported as file:line of the Markdown.
-//   2. types: test/types/auth-info.test-d.ts (`req.authInfo.tokenInfo` typed without a cast),
-//      compiled against dist/ as an ES module and as CommonJS.
+//      ES module, compiled with the options `tsc --init` writes (INIT_DEFAULTS: exactOptionalPropertyTypes,
+//      noUncheckedIndexedAccess, verbatimModuleSyntax…), importing `passport-lwa-token` and
+//      `passport-lwa-token/testing` from dist/ (through a symlink of this repository in the scratch
+//      project's node_modules), and anything else (express, passport, their @types) from this
+//      repository's node_modules. Names a snippet leaves to the reader (`app`, `users`, `verify`,
+//      `logger`…) are declared by PRELUDE below, with real types. A failing block is reported as
+//      file:line of the Markdown.
+//   2. types: test/types/auth-info.test-d.ts (`req.authInfo.tokenInfo` typed without a cast) and
+//      authenticate-options.test-d.ts (`optional` inline), against dist/ as ESM and as CommonJS.
 //   3. bare: a consumer with neither @types/express nor @types/passport: the package's types (and
 //      their augmentation of Passport's `Express.AuthInfo`) must compile without them.
 //
@@ -26,6 +28,24 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const work = join(root, '.tmp', 'docs-check');
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 const TS_LANGUAGES = new Set(['ts', 'typescript']);
+
+/**
+ * The options `tsc --init` writes, identical in TypeScript 5.9.3, 6.0.3 and 7.0.2 (the versions the
+ * package supports): a newcomer's project. `types: []` there; the blocks get @types/node, which any
+ * Node project adds. Output options (declaration, sourceMap, jsx) do not change what type-checks.
+ */
+const INIT_DEFAULTS = {
+  module: 'nodenext',
+  target: 'esnext',
+  strict: true,
+  noUncheckedIndexedAccess: true,
+  exactOptionalPropertyTypes: true,
+  verbatimModuleSyntax: true,
+  isolatedModules: true,
+  noUncheckedSideEffectImports: true,
+  moduleDetection: 'force',
+  skipLibCheck: true,
+};
 
 /** Names the snippets use without declaring them: what an app around the snippet would provide. */
 const PRELUDE = `// Declared for the documentation's snippets (scripts/check-docs.mjs): what the app around a snippet provides.
@@ -179,7 +199,7 @@ function main() {
   }
   write(join(docs, 'prelude.d.ts'), PRELUDE);
   // Nest's decorators are the legacy ones, as in every Nest app's tsconfig.
-  scratchProject(docs, { experimentalDecorators: true, skipLibCheck: true, types: ['node'] }, [
+  scratchProject(docs, { ...INIT_DEFAULTS, lib: undefined, experimentalDecorators: true, types: ['node'] }, [
     'prelude.d.ts',
     'blocks',
   ]);
@@ -195,20 +215,24 @@ function main() {
     `docs: ${count} TypeScript blocks in ${files.length} files: ${docResult.errors.length ? 'FAILED' : 'ok'}`,
   );
 
-  // 2. The type test, against the build, as an ES module and as CommonJS.
+  // 2. The type tests, against the build, as an ES module and as CommonJS.
   const types = join(work, 'types');
-  const testSource = readFileSync(join(root, 'test', 'types', 'auth-info.test-d.ts'), 'utf8').replace(
-    /from '(?:\.\.\/)+lib(?:\/index)?(?:\.js)?'/g,
-    "from 'passport-lwa-token'",
-  );
-  write(join(types, 'auth-info.ts'), testSource);
-  write(join(types, 'auth-info.cts'), testSource);
-  scratchProject(types, { skipLibCheck: true, types: ['node'] }, ['auth-info.ts', 'auth-info.cts']);
+  const typeFiles = [];
+  for (const name of ['auth-info', 'authenticate-options']) {
+    const testSource = readFileSync(join(root, 'test', 'types', `${name}.test-d.ts`), 'utf8')
+      .replace(/from '(?:\.\.\/)+lib\/adapters\/nestjs(?:\/index)?'/g, "from 'passport-lwa-token/nestjs'")
+      .replace(/from '(?:\.\.\/)+lib(?:\/index)?(?:\.js)?'/g, "from 'passport-lwa-token'");
+    for (const ext of ['ts', 'cts']) {
+      write(join(types, `${name}.${ext}`), testSource);
+      typeFiles.push(`${name}.${ext}`);
+    }
+  }
+  scratchProject(types, { types: ['node'] }, typeFiles);
   const typeResult = typecheck(types);
   for (const error of typeResult.errors) console.error(`.tmp/docs-check/types/${error}`);
   failed ||= typeResult.errors.length > 0;
   console.log(
-    `types: test/types/auth-info.test-d.ts against dist/ (ESM and CommonJS): ${typeResult.errors.length ? 'FAILED' : 'ok'}`,
+    `types: test/types/auth-info and authenticate-options against dist/ (ESM and CommonJS): ${typeResult.errors.length ? 'FAILED' : 'ok'}`,
   );
 
   // 3. A consumer without @types/express and @types/passport: only @types/node, our .d.ts checked too.
