@@ -3,13 +3,14 @@
 // package (run `npm run build` first). Three programs, in .tmp/docs-check/:
 //
 //   1. docs: each ```ts / ```typescript block of README.md, SECURITY.md and docs/*.md becomes its own
-//      ES module, compiled with the options `tsc --init` writes (INIT_DEFAULTS: exactOptionalPropertyTypes,
-//      noUncheckedIndexedAccess, verbatimModuleSyntax…), importing `passport-lwa-token` and
-//      `passport-lwa-token/testing` from dist/ (through a symlink of this repository in the scratch
-//      project's node_modules), and anything else (express, passport, their @types) from this
-//      repository's node_modules. Names a snippet leaves to the reader (`app`, `users`, `verify`,
-//      `logger`…) are declared by PRELUDE below, with real types. A failing block is reported as
-//      file:line of the Markdown.
+//      ES module (or, when its first line names a file, `// src/app.module.ts`, that file beside its
+//      page's other named blocks, which it may import), compiled with the options `tsc --init`
+//      writes (INIT_DEFAULTS: exactOptionalPropertyTypes, noUncheckedIndexedAccess…), importing
+//      `passport-lwa-token` and `passport-lwa-token/testing` from dist/ (through a symlink of this
+//      repository in the scratch project's node_modules), and anything else (express, passport,
+//      their @types) from this repository's node_modules. Names a snippet leaves to the reader
+//      (`app`, `users`, `verify`, `logger`…) are declared by PRELUDE below, with real types. A
+//      failing block is reported as file:line of the Markdown.
 //   2. types: test/types/auth-info.test-d.ts (`req.authInfo.tokenInfo` typed without a cast) and
 //      authenticate-options.test-d.ts (`optional` inline), against dist/ as ESM and as CommonJS.
 //   3. bare: a consumer with neither @types/express nor @types/passport: the package's types (and
@@ -190,7 +191,12 @@ function main() {
   for (const file of files) {
     for (const block of codeBlocks(readFileSync(join(root, file), 'utf8'))) {
       if (!TS_LANGUAGES.has(block.lang)) continue;
-      const name = `blocks/${file.replace(/[/.]/g, '_')}_L${block.line}.ts`;
+      // A block that opens with its file's name (`// src/app.module.ts`) is that file, in a folder of
+      // its page's, so that the page's blocks can import one another as an app's files do.
+      const path = /^\/\/ ([\w./-]+\.ts)\s*$/.exec(block.code.split('\n', 1)[0])?.[1];
+      const name = path
+        ? `pages/${file.replace(/[/.]/g, '_')}/${path}`
+        : `blocks/${file.replace(/[/.]/g, '_')}_L${block.line}.ts`;
       // Each block is a module of its own (`export {}`), so that blocks never see each other's names.
       write(join(docs, name), `${block.code}\nexport {};\n`);
       origin.set(name, { file, line: block.line });
@@ -202,11 +208,12 @@ function main() {
   scratchProject(docs, { ...INIT_DEFAULTS, lib: undefined, experimentalDecorators: true, types: ['node'] }, [
     'prelude.d.ts',
     'blocks',
+    'pages',
   ]);
   const docResult = typecheck(docs);
   for (const error of docResult.errors) {
     failed = true;
-    const at = /^(blocks\/[^(]+)\((\d+),(\d+)\): ([\s\S]*)$/.exec(error);
+    const at = /^((?:blocks|pages)\/[^(]+)\((\d+),(\d+)\): ([\s\S]*)$/.exec(error);
     const source = at && origin.get(at[1]);
     if (source) console.error(`${source.file}:${source.line + Number(at[2]) - 1}:${at[3]}: ${at[4]}`);
     else console.error(`.tmp/docs-check/docs/${error}`);
