@@ -1,7 +1,7 @@
 /**
  * The NestJS recipe of docs/frameworks.md is a complete app and its test: the section's blocks that
- * open with a file name (`// src/app.module.ts`, `// src/main.ts`, `// test/app.test.ts`), compiled
- * by tsc with `emitDecoratorMetadata` and without it. Each build must start (configured through
+ * open with a file name (`// src/app.module.ts`, `// test/app.test.ts`), with `nest new`'s
+ * `src/main.ts` (MAIN, below, which also prints where it listens), compiled by tsc with `emitDecoratorMetadata` and without it. Each build must start (configured through
  * `ConfigService` from the environment: the emulator's URLs) and answer, and the recipe's own test
  * (Nest's testing module, `ConfigService` overridden) must pass under `node --test`. Without the
  * metadata, dependency injection into the strategy subclass rests on the recipe's `@Inject(…)`: a
@@ -31,7 +31,19 @@ beforeAll(() => {
   emu = lwa.emu;
 });
 
-/** The recipe: the NestJS section's TypeScript blocks that name their file, by that name. */
+/** `nest new`'s entry point, printing its URL so that the test knows where to call. */
+const MAIN = `import { NestFactory } from '@nestjs/core';
+import { AppModule } from './app.module.js';
+
+async function bootstrap() {
+  const app = await NestFactory.create(AppModule);
+  await app.listen(process.env.PORT ?? 3000);
+  console.log(\`listening on \${await app.getUrl()}\`);
+}
+void bootstrap();
+`;
+
+/** The recipe: the NestJS section's TypeScript blocks that name their file, by that name, and MAIN. */
 function recipe(): Map<string, string> {
   const markdown = readFileSync(join(root, 'docs', 'frameworks.md'), 'utf8');
   const section = markdown.slice(
@@ -40,8 +52,8 @@ function recipe(): Map<string, string> {
   );
   const files = new Map<string, string>();
   for (const [, name, code] of section.matchAll(/^```ts\n\/\/ (\S+\.ts)\n([\s\S]*?)^```$/gm)) files.set(name, code);
-  expect([...files.keys()]).toEqual(['src/app.module.ts', 'src/main.ts', 'test/app.test.ts']);
-  return files;
+  expect([...files.keys()]).toEqual(['src/app.module.ts', 'test/app.test.ts']);
+  return files.set('src/main.ts', MAIN);
 }
 
 /** The emitted app and test of one variant's build. */
@@ -160,7 +172,7 @@ describe.each(VARIANTS)('the NestJS recipe compiled with %s', (variant) => {
   }, 120_000);
   afterAll(() => stop(child));
 
-  test('a valid token: 200, the user from the injected UsersService', async () => {
+  test('a valid token: 200, the user validate() returns', async () => {
     const token = emu.mintToken({ clientID: CLIENT_ID, userID: 'amzn1.account.RECIPE', name: 'Ann' });
     const res = await fetch(`${base}/api/me`, { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(200);
