@@ -28,6 +28,7 @@ const outside = mkdtempSync(join(tmpdir(), 'lwa-tsc-'));
 const asConsumer = (source) =>
   source
     .replace(/from '(?:\.\.\/)+lib\/adapters\/nestjs(?:\/index)?'/g, "from 'passport-lwa-token/nestjs'")
+    .replace(/from '(?:\.\.\/)+lib\/adapters\/fastify(?:\/index)?'/g, "from 'passport-lwa-token/fastify'")
     .replace(/from '(?:\.\.\/)+lib\/testing(?:\/index)?'/g, "from 'passport-lwa-token/testing'")
     .replace(/from '(?:\.\.\/)+lib(?:\/index)?(?:\.js)?'/g, "from 'passport-lwa-token'");
 
