@@ -16,6 +16,7 @@ export type { AmazonProfile } from './amazon/profile';
 export type { TokenInfo } from './amazon/token-info';
 // Types `req.authInfo.tokenInfo` for Express apps (a global augmentation: nothing at run time).
 export type {} from './adapters/passport/express-augment';
+export type {} from './adapters/passport/authenticate-options-augment';
 export type { TokenSource, TokenOrigin } from './request/extract';
 export type { VerifyFunction, VerifyFunctionWithRequest } from './adapters/passport/verify-callback';
 export type { RefusalReason } from './refusal';

@@ -66,10 +66,11 @@ export interface LwaVerifierOptions<TRequest = IncomingMessage> {
   /**
    * Full tokeninfo URL, overriding `region` (a proxy, the emulator). `https:`, or `http:` only for a
    * loopback host (`localhost`, `127.0.0.0/8`, `[::1]`): the token must not cross a network in clear.
+   * `undefined` (a configuration value left unset): `region`'s.
    */
-  tokenInfoURL?: string;
+  tokenInfoURL?: string | undefined;
   /** Full profile URL, overriding `region` (a proxy, the emulator). `https:`, or `http:` on loopback as for `tokenInfoURL`. */
-  profileURL?: string;
+  profileURL?: string | undefined;
   /** Where to look for the token. Default: all four. */
   tokenSources?: readonly TokenSource[];
   /**

@@ -1,15 +1,18 @@
 #!/usr/bin/env node
-// `npm run check:docs`: every TypeScript block of the documentation type-checks, under `strict`,
-// against the built package (run `npm run build` first). Three programs, in .tmp/docs-check/:
+// `npm run check:docs`: every TypeScript block of the documentation type-checks against the built
+// package (run `npm run build` first). Three programs, in .tmp/docs-check/:
 //
 //   1. docs: each ```ts / ```typescript block of README.md, SECURITY.md and docs/*.md becomes its own
-//      ES module, importing `passport-lwa-token` and `passport-lwa-token/testing` from dist/ (through a
-//      symlink of this repository in the scratch project's node_modules), and anything else (express,
-//      passport, their @types) from this repository's node_modules. Names a snippet leaves to the
-//      reader (`app`, `users`, `verify`, `logger`…) are declared by PRELUDE below, with real types.
-//      A failing block is reported as file:line of the Markdown.
-//   2. types: test/types/auth-info.test-d.ts (`req.authInfo.tokenInfo` typed without a cast),
-//      compiled against dist/ as an ES module and as CommonJS.
+//      ES module (or, when its first line names a file, `// src/app.module.ts`, that file beside its
+//      page's other named blocks, which it may import), compiled with the options `tsc --init`
+//      writes (INIT_DEFAULTS: exactOptionalPropertyTypes, noUncheckedIndexedAccess…), importing
+//      `passport-lwa-token` and `passport-lwa-token/testing` from dist/ (through a symlink of this
+//      repository in the scratch project's node_modules), and anything else (express, passport,
+//      their @types) from this repository's node_modules. Names a snippet leaves to the reader
+//      (`app`, `users`, `verify`, `logger`…) are declared by PRELUDE below, with real types. A
+//      failing block is reported as file:line of the Markdown.
+//   2. types: test/types/auth-info.test-d.ts (`req.authInfo.tokenInfo` typed without a cast) and
+//      authenticate-options.test-d.ts (`optional` inline), against dist/ as ESM and as CommonJS.
 //   3. bare: a consumer with neither @types/express nor @types/passport: the package's types (and
 //      their augmentation of Passport's `Express.AuthInfo`) must compile without them.
 //
@@ -26,6 +29,24 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const work = join(root, '.tmp', 'docs-check');
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 const TS_LANGUAGES = new Set(['ts', 'typescript']);
+
+/**
+ * The options `tsc --init` writes, identical in TypeScript 5.9.3, 6.0.3 and 7.0.2 (the versions the
+ * package supports): a newcomer's project. `types: []` there; the blocks get @types/node, which any
+ * Node project adds. Output options (declaration, sourceMap, jsx) do not change what type-checks.
+ */
+const INIT_DEFAULTS = {
+  module: 'nodenext',
+  target: 'esnext',
+  strict: true,
+  noUncheckedIndexedAccess: true,
+  exactOptionalPropertyTypes: true,
+  verbatimModuleSyntax: true,
+  isolatedModules: true,
+  noUncheckedSideEffectImports: true,
+  moduleDetection: 'force',
+  skipLibCheck: true,
+};
 
 /** Names the snippets use without declaring them: what an app around the snippet would provide. */
 const PRELUDE = `// Declared for the documentation's snippets (scripts/check-docs.mjs): what the app around a snippet provides.
@@ -170,7 +191,12 @@ function main() {
   for (const file of files) {
     for (const block of codeBlocks(readFileSync(join(root, file), 'utf8'))) {
       if (!TS_LANGUAGES.has(block.lang)) continue;
-      const name = `blocks/${file.replace(/[/.]/g, '_')}_L${block.line}.ts`;
+      // A block that opens with its file's name (`// src/app.module.ts`) is that file, in a folder of
+      // its page's, so that the page's blocks can import one another as an app's files do.
+      const path = /^\/\/ ([\w./-]+\.ts)\s*$/.exec(block.code.split('\n', 1)[0])?.[1];
+      const name = path
+        ? `pages/${file.replace(/[/.]/g, '_')}/${path}`
+        : `blocks/${file.replace(/[/.]/g, '_')}_L${block.line}.ts`;
       // Each block is a module of its own (`export {}`), so that blocks never see each other's names.
       write(join(docs, name), `${block.code}\nexport {};\n`);
       origin.set(name, { file, line: block.line });
@@ -179,14 +205,15 @@ function main() {
   }
   write(join(docs, 'prelude.d.ts'), PRELUDE);
   // Nest's decorators are the legacy ones, as in every Nest app's tsconfig.
-  scratchProject(docs, { experimentalDecorators: true, skipLibCheck: true, types: ['node'] }, [
+  scratchProject(docs, { ...INIT_DEFAULTS, lib: undefined, experimentalDecorators: true, types: ['node'] }, [
     'prelude.d.ts',
     'blocks',
+    'pages',
   ]);
   const docResult = typecheck(docs);
   for (const error of docResult.errors) {
     failed = true;
-    const at = /^(blocks\/[^(]+)\((\d+),(\d+)\): ([\s\S]*)$/.exec(error);
+    const at = /^((?:blocks|pages)\/[^(]+)\((\d+),(\d+)\): ([\s\S]*)$/.exec(error);
     const source = at && origin.get(at[1]);
     if (source) console.error(`${source.file}:${source.line + Number(at[2]) - 1}:${at[3]}: ${at[4]}`);
     else console.error(`.tmp/docs-check/docs/${error}`);
@@ -195,20 +222,25 @@ function main() {
     `docs: ${count} TypeScript blocks in ${files.length} files: ${docResult.errors.length ? 'FAILED' : 'ok'}`,
   );
 
-  // 2. The type test, against the build, as an ES module and as CommonJS.
+  // 2. The type tests, against the build, as an ES module and as CommonJS.
   const types = join(work, 'types');
-  const testSource = readFileSync(join(root, 'test', 'types', 'auth-info.test-d.ts'), 'utf8').replace(
-    /from '(?:\.\.\/)+lib(?:\/index)?(?:\.js)?'/g,
-    "from 'passport-lwa-token'",
-  );
-  write(join(types, 'auth-info.ts'), testSource);
-  write(join(types, 'auth-info.cts'), testSource);
-  scratchProject(types, { skipLibCheck: true, types: ['node'] }, ['auth-info.ts', 'auth-info.cts']);
+  const typeFiles = [];
+  for (const name of ['auth-info', 'authenticate-options']) {
+    const testSource = readFileSync(join(root, 'test', 'types', `${name}.test-d.ts`), 'utf8')
+      .replace(/from '(?:\.\.\/)+lib\/adapters\/nestjs(?:\/index)?'/g, "from 'passport-lwa-token/nestjs'")
+      .replace(/from '(?:\.\.\/)+lib\/adapters\/fastify(?:\/index)?'/g, "from 'passport-lwa-token/fastify'")
+      .replace(/from '(?:\.\.\/)+lib(?:\/index)?(?:\.js)?'/g, "from 'passport-lwa-token'");
+    for (const ext of ['ts', 'cts']) {
+      write(join(types, `${name}.${ext}`), testSource);
+      typeFiles.push(`${name}.${ext}`);
+    }
+  }
+  scratchProject(types, { skipLibCheck: true, types: ['node'] }, typeFiles);
   const typeResult = typecheck(types);
   for (const error of typeResult.errors) console.error(`.tmp/docs-check/types/${error}`);
   failed ||= typeResult.errors.length > 0;
   console.log(
-    `types: test/types/auth-info.test-d.ts against dist/ (ESM and CommonJS): ${typeResult.errors.length ? 'FAILED' : 'ok'}`,
+    `types: test/types/auth-info and authenticate-options against dist/ (ESM and CommonJS): ${typeResult.errors.length ? 'FAILED' : 'ok'}`,
   );
 
   // 3. A consumer without @types/express and @types/passport: only @types/node, our .d.ts checked too.

@@ -426,11 +426,15 @@ export class LwaEmulator {
       return;
     }
     this.counts[endpoint] += 1;
+    // A fault is taken when the answer is due, after the fixed latency, and only by a request whose
+    // client still waits: a call it abandoned (a profile call after an early refusal) spends no `times`.
+    const clientGone = () => res.destroyed || req.socket.destroyed;
+    if (this.latencyMs > 0 && !(await this.sleep(this.latencyMs))) return;
+    if (clientGone()) return;
     const fault = this.schedule.take(endpoint);
-    const delay = this.latencyMs + faultDelay(fault);
-    if (delay > 0 && !(await this.sleep(delay))) return;
-    // The client may have given up while it waited.
-    if (res.destroyed || req.socket.destroyed) return;
+    const extra = faultDelay(fault);
+    if (extra > 0 && !(await this.sleep(extra))) return;
+    if (clientGone()) return;
 
     const normal =
       req.method === 'GET'

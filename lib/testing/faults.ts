@@ -22,7 +22,8 @@ export type FaultTarget = Endpoint | 'both';
 
 /**
  * A way for an answer to go wrong. Faults apply to requests on the two endpoints only, after the
- * request has been recorded and counted and after the emulator's fixed latency. The `kind` of each
+ * request has been recorded and counted and after the emulator's fixed latency, and only to one
+ * whose client is still connected then (an abandoned call takes no fault). The `kind` of each
  * says what happens; its other fields are described where they appear.
  * @example
  * ```ts
@@ -104,7 +105,10 @@ export type Fault =
  * ```
  */
 export interface FaultOptions {
-  /** Number of answers (per endpoint) the fault applies to. Default: until {@link LwaEmulator.clearFaults}. */
+  /**
+   * Number of answers (per endpoint) the fault applies to: each taken when the answer is due (after
+   * the fixed latency) by a request whose client still waits. Default: until {@link LwaEmulator.clearFaults}.
+   */
   times?: number;
 }
 

@@ -2,13 +2,13 @@
  * docs/doors.md, "API Gateway Lambda authorizer (REQUEST type)": the handler takes API Gateway's
  * documented REQUEST event (REST API), verifies the request it describes, and returns an Allow
  * policy with the customer in `context`; a refusal throws 'Unauthorized' (API Gateway's 401), or
- * Deny for a missing scope (its 403); an outage rejects with the LwaError (API Gateway's 500), never
+ * Deny for a token without the authorizer's scope (its 403); an outage rejects with the LwaError (API Gateway's 500), never
  * 'Unauthorized'. The recipe block below is the document's, verbatim but for the package's import
  * (test/doors/docs-match.test.ts checks).
  */
 
 // recipe: API Gateway authorizer
-import type { LwaVerifier } from '../../lib';
+import type { LwaScope, LwaVerifier } from '../../lib';
 
 /** What is read of API Gateway's REQUEST authorizer event (REST API): every value of each name. */
 type Values = Record<string, string[] | undefined> | null;
@@ -18,26 +18,27 @@ export type RequestAuthorizerEvent = {
   multiValueQueryStringParameters: Values;
 };
 
-/** Allow, with the customer in `context`; a missing scope: Deny (403); other refusals: 401. */
-export const lwaAuthorizer = (verifier: LwaVerifier<Request>) => async (event: RequestAuthorizerEvent) => {
-  const url = new URL('https://authorizer.invalid/');
-  const headers = new Headers();
-  for (const [name, values] of Object.entries(event.multiValueQueryStringParameters ?? {}))
-    for (const value of values ?? []) url.searchParams.append(name, value);
-  for (const [name, values] of Object.entries(event.multiValueHeaders ?? {}))
-    for (const value of values ?? []) headers.append(name, value);
-  // An outage rejects with its LwaError: API Gateway answers 500, never 401.
-  const result = await verifier.verifyRequest(new Request(url, { headers }));
-  if (!result.ok && result.status !== 403) throw new Error('Unauthorized'); // API Gateway's 401
-  // The whole stage, not this method only: API Gateway caches the policy for the token.
-  const Resource = `${event.methodArn.split('/', 2).join('/')}/*`;
-  const Effect = result.ok ? 'Allow' : 'Deny';
-  return {
-    principalId: result.ok ? result.profile.id : 'unknown',
-    policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect, Resource }] },
-    ...(result.ok && { context: { userID: result.profile.id } }),
+/** Allow, with the customer in `context`; a token without `scope`: Deny (403); other refusals: 401. */
+export const lwaAuthorizer =
+  (verifier: LwaVerifier<Request>, scope: LwaScope | readonly LwaScope[]) => async (event: RequestAuthorizerEvent) => {
+    const url = new URL('https://authorizer.invalid/');
+    const headers = new Headers();
+    for (const [name, values] of Object.entries(event.multiValueQueryStringParameters ?? {}))
+      for (const value of values ?? []) url.searchParams.append(name, value);
+    for (const [name, values] of Object.entries(event.multiValueHeaders ?? {}))
+      for (const value of values ?? []) headers.append(name, value);
+    // An outage rejects with its LwaError: API Gateway answers 500, never 401.
+    const result = await verifier.verifyRequest(new Request(url, { headers }), { scope }); // this API's scopes
+    if (!result.ok && result.status !== 403) throw new Error('Unauthorized'); // API Gateway's 401
+    // The whole stage, not this method only: API Gateway caches the policy for the token.
+    const Resource = `${event.methodArn.split('/', 2).join('/')}/*`;
+    const Effect = result.ok ? 'Allow' : 'Deny';
+    return {
+      principalId: result.ok ? result.profile.id : 'unknown',
+      policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect, Resource }] },
+      ...(result.ok && { context: { userID: result.profile.id } }),
+    };
   };
-};
 // end of recipe
 
 import { LwaError, LwaVerifier as Verifier } from '../../lib';
@@ -101,7 +102,7 @@ const bearerHeader = (token: string) => ({ Authorization: [`Bearer ${token}`] })
 const verifiers: Verifier<Request>[] = [];
 afterAll(() => Promise.allSettled(verifiers.map((v) => v.close())));
 
-function authorizer(options: { timeout?: number; circuitBreaker?: boolean } = {}) {
+function authorizer(options: { timeout?: number; circuitBreaker?: boolean } = {}, scope: LwaScope = 'profile') {
   const verifier = new Verifier<Request>({
     clientID: CLIENT_ID,
     tokenInfoURL: lwa.emu.tokenInfoURL,
@@ -110,7 +111,7 @@ function authorizer(options: { timeout?: number; circuitBreaker?: boolean } = {}
     ...options,
   });
   verifiers.push(verifier);
-  return lwaAuthorizer(verifier);
+  return lwaAuthorizer(verifier, scope);
 }
 
 let handler: ReturnType<typeof lwaAuthorizer>;
@@ -176,6 +177,25 @@ describe("refused: throw 'Unauthorized' (API Gateway's 401), or Deny for a missi
   ])("$name: 'Unauthorized'; Amazon asked $tokeninfo time(s)", async ({ event, tokeninfo }) => {
     await expect(handler(event())).rejects.toThrow(new Error('Unauthorized'));
     expect(lwa.emu.calls.tokeninfo).toBe(tokeninfo);
+  });
+
+  test("scope 'postal_code': Deny for a token that grants only profile, Allow for one that grants it", async () => {
+    const shipping = authorizer({}, 'postal_code');
+    const denied = await shipping(requestEvent(bearerHeader(lwa.mint({ scopes: ['profile'] }))));
+    expect(denied).toEqual({
+      principalId: 'unknown',
+      policyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: STAGE }],
+      },
+    });
+    const granted = lwa.mint({ userID: 'amzn1.account.SHIPPER', scopes: ['profile', 'postal_code'] });
+    const allowed = await shipping(requestEvent(bearerHeader(granted)));
+    expect(allowed).toMatchObject({
+      principalId: 'amzn1.account.SHIPPER',
+      context: { userID: 'amzn1.account.SHIPPER' },
+    });
+    expect(allowed.policyDocument.Statement[0].Effect).toBe('Allow');
   });
 
   test('a token without the profile scope: Deny on the stage, no context', async () => {

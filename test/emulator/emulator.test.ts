@@ -682,6 +682,25 @@ describe('faults', () => {
     expect(statuses).toEqual([502, 502, 502, 502, 200, 200]);
   });
 
+  test('times: a call its client abandoned before the answer was due spends none', async () => {
+    emu.fault('profile', { kind: 'status', status: 503 }, { times: 2 });
+    emu.setLatency(60_000);
+    const controller = new AbortController();
+    const arrived = emu.nextRequest();
+    const abandoned = request(emu.profileURL, {
+      headers: { authorization: `Bearer ${token}` },
+      dispatcher: agent,
+      signal: controller.signal,
+    });
+    await arrived;
+    controller.abort();
+    await expect(abandoned).rejects.toThrow();
+    emu.setLatency(0);
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await profile(token)).status);
+    expect(statuses).toEqual([503, 503, 200]);
+  });
+
   test('faults apply in the order installed', async () => {
     emu.fault('tokeninfo', { kind: 'status', status: 500 }, { times: 1 });
     emu.fault('tokeninfo', { kind: 'rate-limit' }, { times: 1 });

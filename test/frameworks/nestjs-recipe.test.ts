@@ -1,19 +1,22 @@
 /**
- * The NestJS recipe of docs/frameworks.md is a complete app: compiled by tsc with
- * `emitDecoratorMetadata` and without it, each build must start and answer. Without the metadata,
- * dependency injection into the strategy subclass rests on the recipe's `@Inject(UsersService)`:
- * a valid token would otherwise be a 500 (`users` undefined) while refusals still answered.
+ * The NestJS recipe of docs/frameworks.md is a complete app and its test: the section's blocks that
+ * open with a file name (`// src/app.module.ts`, `// test/app.test.ts`), with `nest new`'s
+ * `src/main.ts` (MAIN, below, which also prints where it listens), compiled by tsc with `emitDecoratorMetadata` and without it. Each build must start (configured through
+ * `ConfigService` from the environment: the emulator's URLs) and answer, and the recipe's own test
+ * (Nest's testing module, `ConfigService` overridden) must pass under `node --test`. Without the
+ * metadata, dependency injection into the strategy subclass rests on the recipe's `@Inject(…)`: a
+ * valid token would otherwise be a 500 while refusals still answered.
  *
- * The block is taken from the Markdown as it is, with two changes: its `passport-lwa-token`
- * imports point at lib/ (compiled along, so no build of dist/ is needed), and the strategy's
- * options gain the emulator's URLs. Compiled as CommonJS under `module` node20 (Nest 12, ESM-only,
- * through `require(esm)`, as the library loads it) into .tmp/, and run by plain Node in a child
- * process: Jest cannot load NestJS 12 itself (see nestjs-entry.test.ts).
+ * The blocks are taken from the Markdown as they are, but for their `passport-lwa-token` imports,
+ * which point at lib/ (compiled along, so no build of dist/ is needed). Compiled as CommonJS under
+ * `module` node20 (Nest 12, ESM-only, through `require(esm)`, as the library loads it) into .tmp/,
+ * and run by plain Node in child processes: Jest cannot load NestJS 12 itself (see
+ * nestjs-entry.test.ts).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import type { LwaEmulator } from '../../lib/testing';
 import { CLIENT_ID, useEmulator } from '../support/fixture';
@@ -28,42 +31,57 @@ beforeAll(() => {
   emu = lwa.emu;
 });
 
-/** The recipe: the NestJS section's TypeScript block that bootstraps an app. */
-function recipe(): string {
+/** `nest new`'s entry point, printing its URL so that the test knows where to call. */
+const MAIN = `import { NestFactory } from '@nestjs/core';
+import { AppModule } from './app.module.js';
+
+async function bootstrap() {
+  const app = await NestFactory.create(AppModule);
+  await app.listen(process.env.PORT ?? 3000);
+  console.log(\`listening on \${await app.getUrl()}\`);
+}
+void bootstrap();
+`;
+
+/** The recipe: the NestJS section's TypeScript blocks that name their file, by that name, and MAIN. */
+function recipe(): Map<string, string> {
   const markdown = readFileSync(join(root, 'docs', 'frameworks.md'), 'utf8');
   const section = markdown.slice(
     markdown.indexOf('## NestJS'),
     markdown.indexOf('\n## ', markdown.indexOf('## NestJS')),
   );
-  const block = [...section.matchAll(/^```ts\n([\s\S]*?)^```$/gm)]
-    .map((m) => m[1])
-    .find((code) => code.includes('NestFactory.create'));
-  if (!block) throw new Error('docs/frameworks.md: no NestJS block that bootstraps an app');
-  return block;
+  const files = new Map<string, string>();
+  for (const [, name, code] of section.matchAll(/^```ts\n\/\/ (\S+\.ts)\n([\s\S]*?)^```$/gm)) files.set(name, code);
+  expect([...files.keys()]).toEqual(['src/app.module.ts', 'test/app.test.ts']);
+  return files.set('src/main.ts', MAIN);
 }
 
-/** Writes the recipe for one variant and compiles it; resolves to the emitted entry file. */
-async function build(variant: Variant): Promise<string> {
+/** The emitted app and test of one variant's build. */
+interface Built {
+  readonly main: string;
+  readonly test: string;
+}
+
+/** Writes the recipe's files for one variant and compiles them; resolves to the emitted entries. */
+async function build(variant: Variant): Promise<Built> {
   const dir = join(work, variant);
   rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  const lib = (entry: string) =>
-    relative(dir, join(root, 'lib', entry))
-      .split('\\')
-      .join('/');
-  const options = '{ clientID: process.env.AMAZON_CLIENT_ID! }';
-  const source = recipe();
-  expect(source).toContain(options);
-  writeFileSync(
-    join(dir, 'app.ts'),
-    source
-      .replace("from 'passport-lwa-token/nestjs'", `from '${lib('adapters/nestjs/index')}'`)
-      .replace("from 'passport-lwa-token'", `from '${lib('index')}'`)
-      .replace(
-        options,
-        '{ clientID: process.env.AMAZON_CLIENT_ID!, tokenInfoURL: process.env.LWA_TOKENINFO_URL, profileURL: process.env.LWA_PROFILE_URL, cache: false }',
-      ),
-  );
+  const files = recipe();
+  for (const [name, source] of files) {
+    const file = join(dir, name);
+    const lib = (entry: string) =>
+      relative(dirname(file), join(root, 'lib', entry))
+        .split('\\')
+        .join('/');
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(
+      file,
+      source
+        .replace("from 'passport-lwa-token/nestjs'", `from '${lib('adapters/nestjs/index')}'`)
+        .replace("from 'passport-lwa-token/testing'", `from '${lib('testing/index')}'`)
+        .replace("from 'passport-lwa-token'", `from '${lib('index')}'`),
+    );
+  }
   writeFileSync(
     join(dir, 'tsconfig.json'),
     JSON.stringify({
@@ -83,19 +101,20 @@ async function build(variant: Variant): Promise<string> {
         rootDir: root,
         outDir: join(dir, 'out'),
       },
-      files: ['app.ts'],
+      files: [...files.keys()],
     }),
   );
-  // The recipe must type-check; lib/ is checked by its own typecheck, so only app.ts counts here.
+  // The recipe must type-check; lib/ is checked by its own typecheck, so only its files count here.
   const output = await promisify(execFile)(process.execPath, [tsc, '-p', dir, '--pretty', 'false'], {
     cwd: root,
   }).then(
     (r) => r.stdout,
     (err: Error & { stdout?: string }) => err.stdout ?? err.message,
   );
-  const recipeErrors = output.split('\n').filter((line) => line.includes('app.ts('));
+  const recipeErrors = output.split('\n').filter((line) => line.startsWith(relative(root, dir)));
   expect(recipeErrors).toEqual([]);
-  return join(dir, 'out', relative(root, dir), 'app.js');
+  const out = join(dir, 'out', relative(root, dir));
+  return { main: join(out, 'src', 'main.js'), test: join(out, 'test', 'app.test.js') };
 }
 
 /** Starts the compiled app; resolves to its base URL once it says where it listens. */
@@ -136,7 +155,7 @@ async function stop(child: ChildProcess | undefined): Promise<void> {
 type Variant = 'metadata' | 'no-metadata';
 const VARIANTS: readonly Variant[] = ['metadata', 'no-metadata'];
 // Both builds at once: tsc spends most of its time waiting on the type-check of lib/ and Nest.
-let builds: Record<Variant, Promise<string>>;
+let builds: Record<Variant, Promise<Built>>;
 beforeAll(() => {
   builds = { metadata: build('metadata'), 'no-metadata': build('no-metadata') };
   // Each is awaited by its own describe; this only keeps a failure from being reported as unhandled.
@@ -147,13 +166,13 @@ describe.each(VARIANTS)('the NestJS recipe compiled with %s', (variant) => {
   let child: ChildProcess | undefined;
   let base: string;
   beforeAll(async () => {
-    const started = start(await builds[variant]);
+    const started = start((await builds[variant]).main);
     child = started.child;
     base = await started.base;
   }, 120_000);
   afterAll(() => stop(child));
 
-  test('a valid token: 200, the user from the injected UsersService', async () => {
+  test('a valid token: 200, the user validate() returns', async () => {
     const token = emu.mintToken({ clientID: CLIENT_ID, userID: 'amzn1.account.RECIPE', name: 'Ann' });
     const res = await fetch(`${base}/api/me`, { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(200);
@@ -174,4 +193,19 @@ describe.each(VARIANTS)('the NestJS recipe compiled with %s', (variant) => {
     const res = await fetch(`${base}/api/me`);
     expect(res.status).toBe(401);
   });
+
+  test("the recipe's own test passes (node --test): Nest's testing module against its emulator", async () => {
+    const { test: file } = await builds[variant];
+    const run = await promisify(execFile)(process.execPath, ['--test', file], {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: '1' },
+    }).then(
+      (r) => ({ code: 0, output: r.stdout }),
+      (err: Error & { code?: number; stdout?: string; stderr?: string }) => ({
+        code: err.code ?? 1,
+        output: `${err.stdout ?? ''}${err.stderr ?? err.message}`,
+      }),
+    );
+    expect(run).toEqual({ code: 0, output: expect.stringMatching(/^# pass 1$/m) });
+  }, 60_000);
 });

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // The TypeScript versions a consumer can compile the package's types with: 5.9, 6 and 7 (the
-// native compiler, published as `typescript@7`). Each compiles test/types/consumer.test-d.ts and
-// test/types/auth-info.test-d.ts against the built declarations (run `npm run build` first), their
-// imports renamed to the package's entries, as an ES module and as CommonJS (`module` nodenext),
-// strict, with `skipLibCheck` off: an error in the package's declarations fails, one in another
-// package's (@types/node, NestJS…) is only counted.
+// native compiler, published as `typescript@7`). Each compiles test/types/consumer.test-d.ts,
+// auth-info.test-d.ts and authenticate-options.test-d.ts against the built declarations (run
+// `npm run build` first), their imports renamed to the package's entries, as an ES module and as
+// CommonJS (`module` nodenext), strict, with `skipLibCheck` off: an error in the package's
+// declarations fails, one in another package's (@types/node, NestJS…) is only counted.
 //
 // The compilers come from the registry through `npm exec`, outside this project (its own
 // TypeScript is one of them, but is not what a consumer has).
@@ -28,6 +28,7 @@ const outside = mkdtempSync(join(tmpdir(), 'lwa-tsc-'));
 const asConsumer = (source) =>
   source
     .replace(/from '(?:\.\.\/)+lib\/adapters\/nestjs(?:\/index)?'/g, "from 'passport-lwa-token/nestjs'")
+    .replace(/from '(?:\.\.\/)+lib\/adapters\/fastify(?:\/index)?'/g, "from 'passport-lwa-token/fastify'")
     .replace(/from '(?:\.\.\/)+lib\/testing(?:\/index)?'/g, "from 'passport-lwa-token/testing'")
     .replace(/from '(?:\.\.\/)+lib(?:\/index)?(?:\.js)?'/g, "from 'passport-lwa-token'");
 
@@ -48,7 +49,7 @@ function main() {
   symlinkSync(root, join(work, 'node_modules', 'passport-lwa-token'), 'dir');
   writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'ts-versions', private: true, type: 'module' }));
   const files = [];
-  for (const name of ['consumer', 'auth-info']) {
+  for (const name of ['consumer', 'auth-info', 'authenticate-options']) {
     const source = asConsumer(readFileSync(join(root, 'test', 'types', `${name}.test-d.ts`), 'utf8'));
     for (const ext of ['ts', 'cts']) {
       writeFileSync(join(work, `${name}.${ext}`), source);

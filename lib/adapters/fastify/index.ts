@@ -10,3 +10,5 @@
  * @packageDocumentation
  */
 export { amazonTokenCallback, type FastifyPassportRequest, type FastifyReplyLike } from './amazon-token-callback';
+// `optional` in @fastify/passport's route options (a type augmentation: nothing at run time).
+export type {} from './authenticate-options-augment';

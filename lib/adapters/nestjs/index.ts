@@ -12,3 +12,6 @@
 export { AmazonTokenStrategy } from './amazon-token-strategy';
 export { AmazonTokenGuard } from './amazon-token-guard';
 export type { AmazonTokenErrorBody } from './error-body';
+// `req.authInfo.tokenInfo` and `optional` in guard options, as the main entry types them (nothing at run time).
+export type {} from '../passport/express-augment';
+export type {} from '../passport/authenticate-options-augment';
