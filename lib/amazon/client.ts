@@ -1,5 +1,6 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import { LwaError, LwaTimeoutError, LwaUpstreamError, rateLimited, type LwaEndpoint } from '../errors';
+import { connectionFailure } from './connection-failure';
 import { publishUpstream } from '../observability/events';
 import { ConnectionSlots, SlotAbortedError } from './connection-slots';
 import { Deadline } from './deadline';
@@ -107,13 +108,13 @@ export class AmazonClient {
    */
   tokenInfo(token: string, deadline?: Deadline, cancel?: AbortSignal): Promise<AmazonAnswer> {
     const headers = { ...BASE_HEADERS, 'x-amz-access-token': token };
-    return this.get('tokeninfo', this.tokenInfoURL, headers, deadline, cancel);
+    return this.get('tokeninfo', this.tokenInfoURL, token, headers, deadline, cancel);
   }
 
   /** `GET /user/profile` with the token as a bearer credential; bounded, counted and cancelled as {@link tokenInfo} is. */
   profile(token: string, deadline?: Deadline, cancel?: AbortSignal): Promise<AmazonAnswer> {
     const headers = { ...BASE_HEADERS, authorization: `Bearer ${token}` };
-    return this.get('profile', this.profileURL, headers, deadline, cancel);
+    return this.get('profile', this.profileURL, token, headers, deadline, cancel);
   }
 
   /**
@@ -123,6 +124,7 @@ export class AmazonClient {
   private async get(
     endpoint: LwaEndpoint,
     url: string,
+    token: string,
     headers: Record<string, string>,
     given: Deadline | undefined,
     cancel: AbortSignal | undefined,
@@ -137,7 +139,7 @@ export class AmazonClient {
       stop = linked.signal;
     }
     try {
-      return await this.attempts(endpoint, url, headers, deadline, stop);
+      return await this.attempts(endpoint, url, token, headers, deadline, stop);
     } finally {
       if (given === undefined) deadline.dispose();
     }
@@ -151,6 +153,7 @@ export class AmazonClient {
   private async attempts(
     endpoint: LwaEndpoint,
     url: string,
+    token: string,
     headers: Record<string, string>,
     deadline: Deadline,
     cancel: AbortSignal | undefined,
@@ -179,7 +182,7 @@ export class AmazonClient {
         if (cancelled()) throw new CallCancelledError();
         // By the clock: a call given up because the time was (nearly) up, its signal not fired yet, timed out.
         const expired = deadline.remaining() <= 0 || err instanceof SlotAbortedError;
-        const error = expired ? new LwaTimeoutError(endpoint, timeout) : this.asLwaError(endpoint, err);
+        const error = expired ? new LwaTimeoutError(endpoint, timeout) : asLwaError(endpoint, err, token);
         const tookMs = now() - started;
         publishUpstream({
           endpoint,
@@ -230,12 +233,11 @@ export class AmazonClient {
       if (release !== undefined) setImmediate(release);
     }
   }
+}
 
-  private asLwaError(endpoint: LwaEndpoint, err: unknown): LwaError {
-    if (err instanceof LwaError) return err;
-    // undici's own error carries the request; keep only its code, never the URL with the token.
-    return new LwaUpstreamError('ERR_LWA_UPSTREAM_CONNECTION', endpoint, `connection failed (${errorCode(err)})`);
-  }
+/** An error of ours as it is; any other is the call failing to reach Amazon. */
+function asLwaError(endpoint: LwaEndpoint, err: unknown, token: string): LwaError {
+  return err instanceof LwaError ? err : connectionFailure(endpoint, err, token);
 }
 
 /** Turns one HTTP answer into an {@link AmazonAnswer}, or throws the {@link LwaError} it amounts to. */
@@ -359,9 +361,4 @@ export function retryAfterSeconds(value: string | string[] | undefined): number 
   const date = Date.parse(value);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, Math.ceil((date - Date.now()) / 1000));
-}
-
-function errorCode(err: unknown): string {
-  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
-  return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? code : 'unknown';
 }
