@@ -1,6 +1,6 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import { LwaError, LwaTimeoutError, LwaUpstreamError, rateLimited, type LwaEndpoint } from '../errors';
-import { connectionFailure } from './connection-failure';
+import { connectionFailure, failureName } from './connection-failure';
 import { publishUpstream } from '../observability/events';
 import { ConnectionSlots, SlotAbortedError } from './connection-slots';
 import { Deadline } from './deadline';
@@ -18,6 +18,7 @@ import { BodyEncodingError, BodyTooLargeError, discardBody, readBody } from './r
 import { DEFAULT_TIMING, retryDelay, type RetryTiming } from './retry';
 import { traceAttempt } from '../observability/tracing';
 import { VERSION } from '../version';
+import { WarmConnections } from './warm-connections';
 
 /**
  * What Amazon said about a token. `answer` is a 200 with a JSON object; `refusal` is Amazon's
@@ -71,6 +72,8 @@ export class AmazonClient {
   private readonly ownsDispatcher: boolean;
   /** Per origin, the calls handed to our own pool at once (none for a dispatcher passed in). */
   private readonly slots = new Map<string, ConnectionSlots>();
+  /** Connections opened ahead of the calls, for our own pool. */
+  private readonly spares: WarmConnections | undefined;
 
   constructor(config: AmazonClientConfig) {
     this.tokenInfoURL = config.tokenInfoURL;
@@ -79,8 +82,17 @@ export class AmazonClient {
     this.retries = config.retries ?? RETRIES;
     this.timing = { ...DEFAULT_TIMING, ...config.timing };
     this.ownsDispatcher = config.dispatcher === undefined;
+    if (this.ownsDispatcher && WarmConnections.supported) {
+      const urls = [['tokeninfo', this.tokenInfoURL] as const, ['profile', this.profileURL] as const];
+      this.spares = new WarmConnections(urls, warmingFailed, this.timing.now);
+    }
     this.dispatcher =
-      config.dispatcher ?? new Agent({ connections: DEFAULT_CONNECTIONS, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS });
+      config.dispatcher ??
+      new Agent({
+        connections: DEFAULT_CONNECTIONS,
+        keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+        ...(this.spares === undefined ? {} : { connect: this.spares.connect }),
+      });
     // With our own pool we know its size, so calls beyond it wait in our queue, where a call whose
     // deadline passes opens nothing (connection-slots.ts). A dispatcher passed in queues as it does.
     if (this.ownsDispatcher) {
@@ -91,8 +103,18 @@ export class AmazonClient {
     }
   }
 
-  /** Closes the pool if the client created it. */
+  /**
+   * Connects to Amazon ahead of the first call (the handshakes only, no request), in the
+   * background: a host that cannot be reached is an upstream event with `attempt` 0, nothing more.
+   * Nothing with a dispatcher passed in.
+   */
+  warm(): void {
+    this.spares?.warm();
+  }
+
+  /** Closes the pool if the client created it, and the connections opened ahead. */
   async close(): Promise<void> {
+    this.spares?.close();
     // Bun answers `undici` with a stand-in of its own, whose Agent has no close(): nothing to release.
     if (this.ownsDispatcher && typeof this.dispatcher.close === 'function') await this.dispatcher.close();
   }
@@ -189,6 +211,7 @@ export class AmazonClient {
           attempt,
           ...(seen.status === undefined ? {} : { status: seen.status }),
           code: error.code,
+          ...(error.code === 'ERR_LWA_UPSTREAM_CONNECTION' && !expired ? { cause: failureName(err) } : {}),
           durationMs: tookMs,
         });
         if (expired) throw timedOut();
@@ -220,6 +243,7 @@ export class AmazonClient {
     // By the clock, not the signal (it fires one turn of the event loop after the time is up), and
     // with a margin: a call sent with a moment left would make undici connect only to drop it unsent.
     const late = (): boolean => deadline.remaining() < MIN_DISPATCH_MS;
+    this.spares?.used();
     const slots = this.slots.get(new URL(url).origin);
     const release = slots === undefined ? undefined : await slots.acquire(signal, late);
     try {
@@ -233,6 +257,11 @@ export class AmazonClient {
       if (release !== undefined) setImmediate(release);
     }
   }
+}
+
+/** A connection opened ahead of the calls failed: an upstream event, and nothing else. */
+function warmingFailed(endpoint: LwaEndpoint, err: unknown, durationMs: number): void {
+  publishUpstream({ endpoint, attempt: 0, code: 'ERR_LWA_UPSTREAM_CONNECTION', cause: failureName(err), durationMs });
 }
 
 /** An error of ours as it is; any other is the call failing to reach Amazon. */
