@@ -127,9 +127,9 @@ export const MAX_JSON_DEPTH = 32;
 export const KEEP_ALIVE_TIMEOUT_MS = 30_000;
 
 /**
- * How long after the last call to Amazon (or since the verifier was built) it keeps a connection
- * open ahead of the next call, re-opening it when the server closes it: past that, nothing is
- * re-opened, and the next verification pays for connecting (two round trips) again.
+ * How long after the last call to Amazon the verifier keeps a connection per endpoint open ahead
+ * of the next call (opened once built), re-opening it when the server closes it: past that, nothing
+ * is re-opened, and the next verification pays for connecting (two round trips) again.
  */
 export const WARM_FOR_MS = 10 * 60_000;
 

@@ -13,8 +13,8 @@ interface Spare {
   readonly target: buildConnector.Options;
   /** Connected and unused; `undefined` while none is. */
   socket?: Socket | undefined;
-  /** Dialling now. */
-  connecting: boolean;
+  /** Dialling now: the socket being connected, if the connector gave it (`null` if not). */
+  connecting: Partial<Socket> | null | false;
   /** No new dial before this time (after a failure). */
   restUntil: number;
   /** Stops watching `socket` (its age timer and listeners). */
@@ -24,11 +24,13 @@ interface Spare {
 /**
  * Connections opened ahead of the calls (TCP and TLS handshakes, no HTTP request), so that a
  * verification after startup or after a quiet spell costs one round trip, not three. One spare per
- * endpoint (the two calls of a verification run at once), kept while calls are recent: from
- * {@link warm} and each call on, for {@link WARM_FOR_MS}. The pool's {@link connect} hands out a
- * spare instead of dialling, and a spare that is taken, closed by the server, or as old as the
- * pool's idle limit is replaced, as long as calls are recent. A spare that cannot be opened is
- * reported to `onFailure` and not dialled again for {@link KEEP_ALIVE_TIMEOUT_MS}.
+ * endpoint (the two calls of a verification run at once): opened by {@link warm}, and from the first
+ * call on, kept while calls are recent (within {@link WARM_FOR_MS} of the last one). The pool's
+ * {@link connect} hands out a spare instead of dialling; a spare that is taken, closed by the
+ * server, or as old as the pool's idle limit is replaced while calls are recent. A verifier built
+ * and never used therefore holds its spares for that idle limit at most, and dials nothing more.
+ * A spare that cannot be opened is reported to `onFailure` and not dialled again for
+ * {@link KEEP_ALIVE_TIMEOUT_MS}.
  */
 export class WarmConnections {
   private readonly spares: Spare[];
@@ -69,10 +71,11 @@ export class WarmConnections {
     this.refill();
   };
 
-  /** Opens the spares now, and keeps them from then on (in the background: never a delay, never a rejection). */
+  /** Opens the spares now, and keeps them once calls come (in the background: never a delay, never a rejection). */
   warm(): void {
     this.enabled = true;
-    this.used();
+    // Once the code that built it has run: a verifier closed at once dials nothing.
+    setImmediate(() => this.fill());
   }
 
   /** A call is being made: calls are recent, and a missing spare is opened (once {@link warm} was called). */
@@ -84,36 +87,38 @@ export class WarmConnections {
   /** Closes every spare; nothing is opened afterwards. */
   close(): void {
     this.closed = true;
-    for (const spare of this.spares) this.take(spare)?.destroy();
-  }
-
-  private recent(): boolean {
-    return this.enabled && !this.closed && this.now() - this.lastCall < WARM_FOR_MS;
-  }
-
-  private refill(): void {
-    if (!this.recent()) return;
     for (const spare of this.spares) {
-      if (spare.socket === undefined && !spare.connecting && this.now() >= spare.restUntil) this.open(spare);
+      this.take(spare)?.destroy();
+      if (spare.connecting) spare.connecting.destroy?.();
+    }
+  }
+
+  /** Opens the missing spares, while calls are recent. */
+  private refill(): void {
+    if (this.now() - this.lastCall < WARM_FOR_MS) this.fill();
+  }
+
+  private fill(): void {
+    if (!this.enabled || this.closed) return;
+    for (const spare of this.spares) {
+      if (spare.socket === undefined && spare.connecting === false && this.now() >= spare.restUntil) this.open(spare);
     }
   }
 
   private open(spare: Spare): void {
-    spare.connecting = true;
+    spare.connecting = null;
     const started = this.now();
     let dialled: unknown;
     const done = (error: Error | null, socket: Socket | null): void => {
       spare.connecting = false;
-      if (error !== null || socket === null) {
+      if (this.closed) {
+        socket?.destroy();
+      } else if (error !== null || socket === null) {
         spare.restUntil = this.now() + KEEP_ALIVE_TIMEOUT_MS;
         this.onFailure(spare.endpoint, error, this.now() - started);
-        return;
+      } else {
+        this.keep(spare, socket, started);
       }
-      if (this.closed) {
-        socket.destroy();
-        return;
-      }
-      this.keep(spare, socket, started);
     };
     try {
       dialled = (this.base as (o: buildConnector.Options, cb: typeof done) => unknown)(spare.target, done);
@@ -122,7 +127,10 @@ export class WarmConnections {
       done(error as Error, null);
     }
     // A dial in progress must not keep a process alive that has nothing else to do.
-    (dialled as Partial<Socket> | undefined)?.unref?.();
+    if (spare.connecting === null && typeof dialled === 'object' && dialled !== null) {
+      spare.connecting = dialled;
+      spare.connecting.unref?.();
+    }
   }
 
   private keep(spare: Spare, socket: Socket, openedAt: number): void {
