@@ -47,7 +47,7 @@ const CPU_TARGET_US = 3;
 /** The sections `--only` can run alone. */
 const SECTIONS = ['cpu', 'first-login'] as const;
 /** First login: fresh verifiers, each measured 2 s after startup and after an idle close (about 5 s each). */
-const FIRST_LOGIN_ROUNDS = QUICK ? 1 : 3;
+const FIRST_LOGIN_ROUNDS = QUICK ? 1 : 5;
 const ONLY = ((): (typeof SECTIONS)[number] | undefined => {
   const at = process.argv.indexOf('--only');
   if (at === -1) return undefined;

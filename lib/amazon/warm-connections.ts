@@ -38,6 +38,7 @@ export class WarmConnections {
   private lastCall = -Infinity;
   private enabled = false;
   private closed = false;
+  private refilling: NodeJS.Immediate | undefined;
 
   constructor(
     urls: ReadonlyArray<readonly [LwaEndpoint, string]>,
@@ -87,15 +88,22 @@ export class WarmConnections {
   /** Closes every spare; nothing is opened afterwards. */
   close(): void {
     this.closed = true;
+    clearImmediate(this.refilling);
     for (const spare of this.spares) {
       this.take(spare)?.destroy();
       if (spare.connecting) spare.connecting.destroy?.();
     }
   }
 
-  /** Opens the missing spares, while calls are recent. */
+  /**
+   * Opens the missing spares, while calls are recent: a turn later, so that a handshake's CPU does
+   * not delay the request being sent (or the other call of the verification).
+   */
   private refill(): void {
-    if (this.now() - this.lastCall < WARM_FOR_MS) this.fill();
+    this.refilling ??= setImmediate(() => {
+      this.refilling = undefined;
+      if (this.now() - this.lastCall < WARM_FOR_MS) this.fill();
+    });
   }
 
   private fill(): void {

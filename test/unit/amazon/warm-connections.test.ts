@@ -70,6 +70,7 @@ async function dialsOnHangUp(): Promise<number> {
         new Promise<void>((resolve) => (socket.destroyed ? resolve() : socket.once('close', () => resolve()))),
     ),
   );
+  await new Promise((resolve) => setImmediate(resolve)); // the turn after which spares are re-opened
   return dials.length - before;
 }
 
