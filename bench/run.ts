@@ -12,7 +12,8 @@
  * its rounds (said beside each). BENCH_QUICK=1 shrinks every count, to check the harness.
  *
  * `npm run bench -- --only cpu` runs one section alone: the CPU cost of a cached authentication,
- * measured in a child process on the library as built (cpu.ts).
+ * measured in a child process on the library as built (cpu.ts); `--only first-login`, the first
+ * login after startup and after an idle close, over TLS (first-login.ts).
  */
 import { spawn } from 'node:child_process';
 import os from 'node:os';
@@ -21,6 +22,7 @@ import autocannon from 'autocannon';
 import { Agent, request } from 'undici';
 import { DEFAULT_CONNECTIONS } from '../lib/defaults';
 import type { CpuOptions, CpuResult } from './cpu';
+import { firstLogin } from './first-login';
 import { Helper } from './ipc';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -43,7 +45,9 @@ const CPU: CpuOptions = { tokens: 100, authentications: QUICK ? 5_000 : 50_000, 
 const CPU_TARGET_US = 3;
 
 /** The sections `--only` can run alone. */
-const SECTIONS = ['cpu'] as const;
+const SECTIONS = ['cpu', 'first-login'] as const;
+/** First login: fresh verifiers, each measured 2 s after startup and after an idle close (about 5 s each). */
+const FIRST_LOGIN_ROUNDS = QUICK ? 1 : 5;
 const ONLY = ((): (typeof SECTIONS)[number] | undefined => {
   const at = process.argv.indexOf('--only');
   if (at === -1) return undefined;
@@ -218,6 +222,11 @@ async function main(): Promise<void> {
     );
     return;
   }
+  if (ONLY === 'first-login') {
+    const lines = await firstLogin(FIRST_LOGIN_ROUNDS);
+    process.stdout.write(`passport-lwa-token bench, first login only: ${machine}\n${lines.join('\n')}\n`);
+    return;
+  }
 
   const emu = Helper.start('emulator-process.ts');
   const urls = await emu.call<Urls>('start', { latencyMs: LATENCY_MS });
@@ -329,6 +338,8 @@ async function main(): Promise<void> {
 
   log('cpu: passport-lwa-token (cached authentications)');
   const cpu = await cpuCost();
+  log('first login: after startup and after an idle close, over TLS');
+  const login = await firstLogin(FIRST_LOGIN_ROUNDS);
 
   // ---- the table
   const coldP50 = (impl: Impl) => Math.min(...cold[impl].p50s);
@@ -402,6 +413,7 @@ async function main(): Promise<void> {
     `herd: emulator latency raised to ${fmt(HERD.latencyMs)} ms so that all requests are in flight together; passport-lwa-token: ${fmt(ours.events.miss ?? 0)} miss, ${fmt(ours.events.shared ?? 0)} joined the flight, ${fmt(ours.events.hit ?? 0)} cache hits.`,
     `memory (heap after GC, by tokens seen): ${samples.map((s) => `${fmt(s.tokens)}: ${mb(s.heapUsed)}`).join(', ')}.`,
     ...cpuLines(cpu).slice(1),
+    ...login,
     `connections: over all ${fmt(coldRequests)} cold requests of each; upstream calls in its last cold round: ${IMPLS.map((i) => `${i} ${fmt(cold[i].upstream)}`).join(', ')}.`,
     `total ${fmt((Date.now() - started) / 1000, 0)} s`,
   ];

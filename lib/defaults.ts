@@ -127,6 +127,13 @@ export const MAX_JSON_DEPTH = 32;
 /** How long an idle keep-alive socket to Amazon is kept open. */
 export const KEEP_ALIVE_TIMEOUT_MS = 30_000;
 
+/**
+ * How long after the last call to Amazon the verifier keeps a connection per endpoint open ahead
+ * of the next call (opened once built), re-opening it when the server closes it: past that, nothing
+ * is re-opened, and the next verification pays for connecting (two round trips) again.
+ */
+export const WARM_FOR_MS = 10 * 60_000;
+
 /** Amazon's answers are a few hundred bytes; anything near this is not Amazon. */
 export const MAX_BODY_BYTES = 64 * 1024;
 

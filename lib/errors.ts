@@ -55,8 +55,8 @@ export abstract class LwaError extends Error {
   readonly endpoint: LwaEndpoint | undefined;
 
   /** @internal Built by the library only. */
-  protected constructor(message: string, endpoint: LwaEndpoint | undefined) {
-    super(message);
+  protected constructor(message: string, endpoint: LwaEndpoint | undefined, cause?: Error) {
+    super(message, cause === undefined ? undefined : { cause });
     this.endpoint = endpoint;
   }
 
@@ -75,7 +75,8 @@ export abstract class LwaError extends Error {
  * Amazon could not be reached or answered with something that is not a valid answer: a 5xx or
  * other unexpected status, a connection failure, a wrong content type, malformed JSON, an
  * oversized body, or JSON of the wrong shape. Answered as 502 Bad Gateway: never a 401, since an
- * outage must not log users out.
+ * outage must not log users out. A connection failure's `cause` is the underlying error (a copy of
+ * its name, code and message): `ECONNREFUSED`, `ENOTFOUND`, a TLS error, Deno's `NotCapable`.
  *
  * @example
  * ```ts
@@ -98,8 +99,9 @@ export class LwaUpstreamError extends LwaError {
     detail: string,
     upstreamStatus?: number,
     retryAfterSeconds?: number,
+    cause?: Error,
   ) {
-    super(`Login with Amazon ${endpoint}: ${detail}`, endpoint);
+    super(`Login with Amazon ${endpoint}: ${detail}`, endpoint, cause);
     this.name = 'LwaUpstreamError';
     this.code = code;
     this.upstreamStatus = upstreamStatus;

@@ -155,6 +155,8 @@ export class LwaVerifier<TRequest = IncomingMessage> {
     this.#options = resolveOptions(options);
     const { circuitBreaker, cache, timeout, tokenInfoURL, profileURL, dispatcher } = this.#options;
     this.#client = new AmazonClient({ tokenInfoURL, profileURL, timeout, dispatcher });
+    // The first verification then costs one round trip, not three (docs/caching-and-scale.md).
+    this.#client.warm();
     // Cache and single flight in front of Amazon; between them, the gate that keeps a bad day
     // bounded: the circuit breaker and the pending limit (docs/design.md, "Failure behaviour").
     const gate = new AmazonGate(

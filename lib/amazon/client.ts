@@ -1,5 +1,6 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import { LwaError, LwaTimeoutError, LwaUpstreamError, rateLimited, type LwaEndpoint } from '../errors';
+import { connectionFailure, failureName } from './connection-failure';
 import { publishUpstream } from '../observability/events';
 import { ConnectionSlots, SlotAbortedError } from './connection-slots';
 import { Deadline } from './deadline';
@@ -17,6 +18,7 @@ import { BodyEncodingError, BodyTooLargeError, discardBody, readBody } from './r
 import { DEFAULT_TIMING, retryDelay, type RetryTiming } from './retry';
 import { traceAttempt } from '../observability/tracing';
 import { VERSION } from '../version';
+import { WarmConnections } from './warm-connections';
 
 /**
  * What Amazon said about a token. `answer` is a 200 with a JSON object; `refusal` is Amazon's
@@ -70,6 +72,8 @@ export class AmazonClient {
   private readonly ownsDispatcher: boolean;
   /** Per origin, the calls handed to our own pool at once (none for a dispatcher passed in). */
   private readonly slots = new Map<string, ConnectionSlots>();
+  /** Connections opened ahead of the calls, for our own pool. */
+  private readonly spares: WarmConnections | undefined;
 
   constructor(config: AmazonClientConfig) {
     this.tokenInfoURL = config.tokenInfoURL;
@@ -78,8 +82,17 @@ export class AmazonClient {
     this.retries = config.retries ?? RETRIES;
     this.timing = { ...DEFAULT_TIMING, ...config.timing };
     this.ownsDispatcher = config.dispatcher === undefined;
+    if (this.ownsDispatcher && WarmConnections.supported) {
+      const urls = [['tokeninfo', this.tokenInfoURL] as const, ['profile', this.profileURL] as const];
+      this.spares = new WarmConnections(urls, warmingFailed, this.timing.now);
+    }
     this.dispatcher =
-      config.dispatcher ?? new Agent({ connections: DEFAULT_CONNECTIONS, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS });
+      config.dispatcher ??
+      new Agent({
+        connections: DEFAULT_CONNECTIONS,
+        keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+        ...(this.spares === undefined ? {} : { connect: this.spares.connect }),
+      });
     // With our own pool we know its size, so calls beyond it wait in our queue, where a call whose
     // deadline passes opens nothing (connection-slots.ts). A dispatcher passed in queues as it does.
     if (this.ownsDispatcher) {
@@ -90,8 +103,18 @@ export class AmazonClient {
     }
   }
 
-  /** Closes the pool if the client created it. */
+  /**
+   * Connects to Amazon ahead of the first call (the handshakes only, no request), in the
+   * background: a host that cannot be reached is an upstream event with `attempt` 0, nothing more.
+   * Nothing with a dispatcher passed in.
+   */
+  warm(): void {
+    this.spares?.warm();
+  }
+
+  /** Closes the pool if the client created it, and the connections opened ahead. */
   async close(): Promise<void> {
+    this.spares?.close();
     // Bun answers `undici` with a stand-in of its own, whose Agent has no close(): nothing to release.
     if (this.ownsDispatcher && typeof this.dispatcher.close === 'function') await this.dispatcher.close();
   }
@@ -107,13 +130,13 @@ export class AmazonClient {
    */
   tokenInfo(token: string, deadline?: Deadline, cancel?: AbortSignal): Promise<AmazonAnswer> {
     const headers = { ...BASE_HEADERS, 'x-amz-access-token': token };
-    return this.get('tokeninfo', this.tokenInfoURL, headers, deadline, cancel);
+    return this.get('tokeninfo', this.tokenInfoURL, token, headers, deadline, cancel);
   }
 
   /** `GET /user/profile` with the token as a bearer credential; bounded, counted and cancelled as {@link tokenInfo} is. */
   profile(token: string, deadline?: Deadline, cancel?: AbortSignal): Promise<AmazonAnswer> {
     const headers = { ...BASE_HEADERS, authorization: `Bearer ${token}` };
-    return this.get('profile', this.profileURL, headers, deadline, cancel);
+    return this.get('profile', this.profileURL, token, headers, deadline, cancel);
   }
 
   /**
@@ -123,6 +146,7 @@ export class AmazonClient {
   private async get(
     endpoint: LwaEndpoint,
     url: string,
+    token: string,
     headers: Record<string, string>,
     given: Deadline | undefined,
     cancel: AbortSignal | undefined,
@@ -137,7 +161,7 @@ export class AmazonClient {
       stop = linked.signal;
     }
     try {
-      return await this.attempts(endpoint, url, headers, deadline, stop);
+      return await this.attempts(endpoint, url, token, headers, deadline, stop);
     } finally {
       if (given === undefined) deadline.dispose();
     }
@@ -151,6 +175,7 @@ export class AmazonClient {
   private async attempts(
     endpoint: LwaEndpoint,
     url: string,
+    token: string,
     headers: Record<string, string>,
     deadline: Deadline,
     cancel: AbortSignal | undefined,
@@ -179,13 +204,14 @@ export class AmazonClient {
         if (cancelled()) throw new CallCancelledError();
         // By the clock: a call given up because the time was (nearly) up, its signal not fired yet, timed out.
         const expired = deadline.remaining() <= 0 || err instanceof SlotAbortedError;
-        const error = expired ? new LwaTimeoutError(endpoint, timeout) : this.asLwaError(endpoint, err);
+        const error = expired ? new LwaTimeoutError(endpoint, timeout) : asLwaError(endpoint, err, token);
         const tookMs = now() - started;
         publishUpstream({
           endpoint,
           attempt,
           ...(seen.status === undefined ? {} : { status: seen.status }),
           code: error.code,
+          ...(error.code === 'ERR_LWA_UPSTREAM_CONNECTION' && !expired ? { cause: failureName(err) } : {}),
           durationMs: tookMs,
         });
         if (expired) throw timedOut();
@@ -217,6 +243,7 @@ export class AmazonClient {
     // By the clock, not the signal (it fires one turn of the event loop after the time is up), and
     // with a margin: a call sent with a moment left would make undici connect only to drop it unsent.
     const late = (): boolean => deadline.remaining() < MIN_DISPATCH_MS;
+    this.spares?.used();
     const slots = this.slots.get(new URL(url).origin);
     const release = slots === undefined ? undefined : await slots.acquire(signal, late);
     try {
@@ -230,12 +257,16 @@ export class AmazonClient {
       if (release !== undefined) setImmediate(release);
     }
   }
+}
 
-  private asLwaError(endpoint: LwaEndpoint, err: unknown): LwaError {
-    if (err instanceof LwaError) return err;
-    // undici's own error carries the request; keep only its code, never the URL with the token.
-    return new LwaUpstreamError('ERR_LWA_UPSTREAM_CONNECTION', endpoint, `connection failed (${errorCode(err)})`);
-  }
+/** A connection opened ahead of the calls failed: an upstream event, and nothing else. */
+function warmingFailed(endpoint: LwaEndpoint, err: unknown, durationMs: number): void {
+  publishUpstream({ endpoint, attempt: 0, code: 'ERR_LWA_UPSTREAM_CONNECTION', cause: failureName(err), durationMs });
+}
+
+/** An error of ours as it is; any other is the call failing to reach Amazon. */
+function asLwaError(endpoint: LwaEndpoint, err: unknown, token: string): LwaError {
+  return err instanceof LwaError ? err : connectionFailure(endpoint, err, token);
 }
 
 /** Turns one HTTP answer into an {@link AmazonAnswer}, or throws the {@link LwaError} it amounts to. */
@@ -359,9 +390,4 @@ export function retryAfterSeconds(value: string | string[] | undefined): number 
   const date = Date.parse(value);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, Math.ceil((date - Date.now()) / 1000));
-}
-
-function errorCode(err: unknown): string {
-  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
-  return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? code : 'unknown';
 }

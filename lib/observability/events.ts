@@ -42,12 +42,17 @@ export const CHANNELS = Object.freeze({
  */
 export interface UpstreamEvent {
   readonly endpoint: LwaEndpoint;
-  /** 1 for the first call, 2 for the first retry, and so on (the `retries` option). */
+  /**
+   * 1 for the first call, 2 for the first retry, and so on; 0 for a connection opened ahead of the
+   * calls (docs/caching-and-scale.md), published only when it fails.
+   */
   readonly attempt: number;
   /** Amazon's HTTP status, when an answer arrived. */
   readonly status?: number;
   /** Set when the call ended in an error. */
   readonly code?: LwaErrorCode;
+  /** With `ERR_LWA_UPSTREAM_CONNECTION`: the underlying error's code or class (`ECONNREFUSED`, `NotCapable`). */
+  readonly cause?: string;
   readonly durationMs: number;
 }
 

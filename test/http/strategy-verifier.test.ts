@@ -51,7 +51,7 @@ test('strategy.verifier is an LwaVerifier, the same one each time', () => {
 test('strategy.verifier cannot be replaced: assigning throws (strict mode), on the strategy and on its per-request copy', () => {
   const strategy = lwa.strategy();
   const own = strategy.verifier;
-  const other = new LwaVerifier({ clientID: 'amzn1.application-oa2-client.other' });
+  const other = lwa.verifier({ clientID: 'amzn1.application-oa2-client.other' });
   const assign = (target: object) => () => {
     (target as { verifier: unknown }).verifier = other;
   };

@@ -45,9 +45,10 @@ describe('talking to Amazon', () => {
     for (let i = 0; i < 10; i++) {
       expect((await getMe(app, lwa.mint())).status).toBe(200);
     }
-    // Twenty calls, two at a time: a fresh connection each time would open twenty. undici may
-    // open one spare beside the two in use, hence the slack.
-    expect(lwa.emu.connections - before).toBeLessThanOrEqual(4);
+    // Twenty calls, two at a time: a fresh connection each time would open twenty. Two in use, two
+    // kept open ahead of the calls (and the two opened ahead of the first, if they were not ready
+    // yet), and undici may open one beside those in use, hence the slack.
+    expect(lwa.emu.connections - before).toBeLessThanOrEqual(7);
     await strategy.close();
   });
 

@@ -1,6 +1,5 @@
 // The built package (dist/, run `npm run build` first) under another runtime: Bun (`bun
-// test/runtimes/express-smoke.mjs`) or Deno (`deno run -A test/runtimes/express-smoke.mjs`), and
-// Node too. No Jest: plain assertions, one line per check, a non-zero exit on the first failure.
+// test/runtimes/express-smoke.mjs`), and Node too (Deno: deno-smoke.mjs, with its permissions). No Jest: plain assertions, one line per check, a non-zero exit on the first failure.
 //
 // The emulator from `passport-lwa-token/testing` plays Amazon on loopback; an Express 5 app with
 // Passport and the strategy must answer a valid token 200, a junk token 401 without calling

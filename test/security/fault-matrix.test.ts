@@ -19,7 +19,8 @@ beforeAll(() => process.on('unhandledRejection', onUnhandled));
 afterAll(() => process.off('unhandledRejection', onUnhandled));
 
 const other = (endpoint: Endpoint): Endpoint => (endpoint === 'tokeninfo' ? 'profile' : 'tokeninfo');
-const attemptsOn = (endpoint: Endpoint) => upstream.filter((e) => e.endpoint === endpoint).length;
+// Calls only: a connection opened ahead of the calls (attempt 0) is not one.
+const attemptsOn = (endpoint: Endpoint) => upstream.filter((e) => e.endpoint === endpoint && e.attempt > 0).length;
 
 /** The app for a scenario: the test helper's, a short-timeout one, or one whose endpoint does not resolve. */
 function appFor(scenario: FaultScenario, endpoint: Endpoint) {

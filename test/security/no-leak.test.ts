@@ -52,6 +52,8 @@ const seen = {
   channels: new Set<string>(),
   cacheTypes: new Set<string>(),
   circuitStates: new Set<string>(),
+  /** The `code` of each error's `cause`: connection failures keep the underlying error. */
+  causeCodes: new Set<string>(),
 };
 
 /** Every string a logger could print of a value: JSON, inspect, and each enumerable property, recursively. */
@@ -65,7 +67,7 @@ function collect(value: unknown, depth = 0): void {
     corpus.push(typeof value === 'string' ? value : inspect(value));
     return;
   }
-  corpus.push(inspect(value, { depth: 8, breakLength: Infinity }));
+  corpus.push(inspect(value, { depth: null, breakLength: Infinity }));
   try {
     corpus.push(JSON.stringify(value));
   } catch {
@@ -133,6 +135,8 @@ afterAll(() => {
 
 const captureErrors: ErrorRequestHandler = (err: { status?: number; code?: string }, _req, res, _next) => {
   if (err.code) seen.codes.add(err.code);
+  const cause = (err as { cause?: { code?: string } }).cause;
+  if (cause?.code) seen.causeCodes.add(cause.code);
   collect(err);
   res.status(err.status ?? 500).json({ code: err.code ?? 'app_error' });
 };
@@ -379,6 +383,7 @@ describe('nothing the library emits or throws carries a token', () => {
     expect([...seen.channels].sort()).toEqual(Object.values(CHANNELS).sort());
     expect([...seen.cacheTypes].sort()).toEqual(['hit', 'miss', 'shared', 'stale', 'store-error']);
     expect([...seen.circuitStates].sort()).toEqual(['closed', 'half-open', 'open']);
+    expect(seen.causeCodes).toContain('ECONNREFUSED');
     expect(tokens.size).toBeGreaterThan(150);
 
     const text = corpus.join('\n');

@@ -20,8 +20,10 @@ import { resolveOptions } from '../../lib/options';
 import { VERSION } from '../../lib/version';
 
 const verify = () => undefined;
-const viaStrategy = (options: unknown) => () => new Strategy(options as { clientID: string }, verify);
-const viaVerifier = (options: unknown) => () => new LwaVerifier(options as { clientID: string });
+/** Closes what a constructor built, at once: it would connect to Amazon once the test's code has run. */
+const keep = <T extends { close(): Promise<void> }>(made: T): T => (void made.close(), made);
+const viaStrategy = (options: unknown) => () => keep(new Strategy(options as { clientID: string }, verify));
+const viaVerifier = (options: unknown) => () => keep(new LwaVerifier(options as { clientID: string }));
 const make = viaStrategy;
 
 /** Both public constructors: every check below must hold for each. */
@@ -35,7 +37,7 @@ const store: CacheStore = { get: async () => undefined, set: async () => true, d
 
 describe('constructor options', () => {
   test('the default name is amazon-token', () => {
-    expect(new Strategy({ clientID: 'c' }, verify).name).toBe('amazon-token');
+    expect(keep(new Strategy({ clientID: 'c' }, verify)).name).toBe('amazon-token');
   });
 
   describe.each(CONSTRUCTORS)('%s', (_ctor, build) => {
