@@ -19,10 +19,11 @@ export class AppProcess {
     readonly nxUrl?: string,
   ) {}
 
-  static async start(env: Record<string, string>): Promise<AppProcess> {
+  /** `node`: more of Node's flags (`--expose-gc`). */
+  static async start(env: Record<string, string>, node: readonly string[] = []): Promise<AppProcess> {
     const child = fork(join(__dirname, 'fleet-app.ts'), [], {
       cwd: ROOT,
-      execArgv: ['--import', 'tsx'],
+      execArgv: [...node, '--import', 'tsx'],
       env: { ...process.env, ...env },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
@@ -55,6 +56,13 @@ export class AppProcess {
     await this.ask('settled');
   }
 
+  /** Sends `fields` as a message of `type`; resolves with this process's answer, a message of the same type. */
+  ask(type: string, fields: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+    const answer = this.next(type);
+    this.child.send({ type, ...fields });
+    return answer;
+  }
+
   /** Revokes `token` in this process (`strategy.verifier.revoke`); resolves once that has resolved. */
   async revoke(token: string): Promise<void> {
     await this.ask('revoke', { token });
@@ -75,12 +83,6 @@ export class AppProcess {
     });
   }
 
-  private ask(type: string, fields: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
-    const answer = this.next(type);
-    this.child.send({ type, ...fields });
-    return answer;
-  }
-
   me(token: string, url = this.url): request.Test {
     return getMe(url, token);
   }
@@ -91,4 +93,9 @@ export class AppProcess {
     this.child.disconnect();
     await exited;
   }
+}
+
+/** The `i`th well-formed token of `prefix`, for bench/revocations.ts (revoked, never sent to Amazon). */
+export function benchToken(prefix: string, i: number): string {
+  return `Atza|${prefix}-${i}-`.padEnd(400, 'x');
 }

@@ -15,6 +15,7 @@ import diagnostics_channel from 'node:diagnostics_channel';
 import { createKeyv } from '@keyv/redis';
 import { CHANNELS, Strategy, type CacheStore, type ChannelMessages } from '../../lib';
 import { acceptAll, CLIENT_ID, mount } from '../support/fixture';
+import { benchToken } from './app-process';
 import { redisStore } from './redis-store';
 
 const env = (name: string): string => {
@@ -72,7 +73,6 @@ function reporting(subscribe: NonNullable<CacheStore['subscribe']>): NonNullable
     );
     subscriptions.push(done.then(() => undefined));
     await done;
-    process.send?.({ type: 'subscriber', listening: true });
   };
 }
 
@@ -108,19 +108,59 @@ void Promise.all([
   process.send?.({ type: 'listening', port, nxPort });
 });
 
+/** bench/revocations.ts: revokes `count` tokens, 64 at a time; answers how many resolved, and the heap's peak. */
+async function revokeMany(prefix: string, count: number): Promise<void> {
+  let next = 0;
+  let resolved = 0;
+  let heapPeak = 0;
+  const sample = setInterval(() => (heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed)), 50);
+  const worker = async (): Promise<void> => {
+    while (next < count) {
+      await strategy!.verifier.revoke(benchToken(prefix, next++));
+      resolved++;
+    }
+  };
+  const started = performance.now();
+  const failures = (await Promise.allSettled(Array.from({ length: 64 }, worker))).filter(
+    (r) => r.status === 'rejected',
+  );
+  clearInterval(sample);
+  const ms = performance.now() - started;
+  process.send?.({ type: 'revoke-many', resolved, failed: failures.length, ms, heapPeak });
+}
+
+/** bench/revocations.ts: verifies each token; answers how many were refused as revoked, and how many were not. */
+async function verifySome(tokens: string[]): Promise<void> {
+  let revoked = 0;
+  for (const token of tokens) {
+    const result = await strategy!.verifier.verify(token);
+    if (!result.ok && result.reason === 'token_revoked') revoked++;
+  }
+  process.send?.({ type: 'verify-some', revoked, other: tokens.length - revoked });
+}
+
 let taken = 0;
-process.on('message', (message: { type?: string; token?: string }) => {
-  if (message.type === 'revoke' && message.token !== undefined) {
-    void strategy!.verifier.revoke(message.token).then(() => process.send?.({ type: 'revoke' }));
-  }
-  if (message.type === 'events') process.send?.({ type: 'events', events });
-  if (message.type === 'take-events') {
-    process.send?.({ type: 'take-events', events: events.slice(taken) });
-    taken = events.length;
-  }
-  if (message.type === 'settled') {
-    void Promise.allSettled([...writes]).then(() => process.send?.({ type: 'settled' }));
-  }
-});
+process.on(
+  'message',
+  (message: { type?: string; token?: string; tokens?: string[]; prefix?: string; count?: number }) => {
+    if (message.type === 'revoke' && message.token !== undefined) {
+      void strategy!.verifier.revoke(message.token).then(() => process.send?.({ type: 'revoke' }));
+    }
+    if (message.type === 'revoke-many') void revokeMany(message.prefix!, message.count!);
+    if (message.type === 'verify-some') void verifySome(message.tokens!);
+    if (message.type === 'heap') {
+      globalThis.gc?.();
+      process.send?.({ type: 'heap', heapUsed: process.memoryUsage().heapUsed });
+    }
+    if (message.type === 'events') process.send?.({ type: 'events', events });
+    if (message.type === 'take-events') {
+      process.send?.({ type: 'take-events', events: events.slice(taken) });
+      taken = events.length;
+    }
+    if (message.type === 'settled') {
+      void Promise.allSettled([...writes]).then(() => process.send?.({ type: 'settled' }));
+    }
+  },
+);
 // The parent's end of the IPC channel closing means the test is over.
 process.on('disconnect', () => process.exit(0));
