@@ -93,7 +93,16 @@ type UnrevokedReason = Extract<
  * ```
  */
 export type RevokeRequestResult =
-  { readonly revoked: true } | { readonly revoked: false; readonly reason: UnrevokedReason };
+  | {
+      /** The request's token is revoked: refused from now until it expires. */
+      readonly revoked: true;
+    }
+  | {
+      /** Nothing was revoked. */
+      readonly revoked: false;
+      /** Why: no token (`no_token`), or one verification would refuse before asking Amazon. */
+      readonly reason: UnrevokedReason;
+    };
 
 const REVOKED_RESULT: RevokeRequestResult = Object.freeze({ revoked: true });
 
