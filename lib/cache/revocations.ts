@@ -55,6 +55,7 @@ export class Revocations {
 
   /** Whether the token with this SHA-256 is revoked (on every request: map lookups, none when empty). */
   has(digest: string): boolean {
+    if (this.held.size === 0 && this.noted.size === 0) return false;
     return this.inForce(this.held, digest) || this.inForce(this.noted, digest);
   }
 
@@ -92,7 +93,6 @@ export class Revocations {
   }
 
   private inForce(map: Map<string, number>, digest: string): boolean {
-    if (map.size === 0) return false;
     const until = map.get(digest);
     if (until === undefined) return false;
     if (until > this.now()) return true;
