@@ -68,9 +68,9 @@ export const STORE_RETRY_AFTER_MS = 5000;
 export const MAX_TOKEN_LIFE_MS = 3_600_000;
 
 /**
- * Revocations one verifier holds (`revoke(token)`), each until its token expires: about 15 MB at
- * most. Kept apart from every LRU, so no flood of tokens can push one out; once full (of tokens
- * that have not expired yet), `revoke` rejects instead of dropping one.
+ * Revocations one verifier keeps in memory, each until its token expires (lib/cache/revocations.ts):
+ * kept apart from every LRU, so no flood of tokens can push one out. Those no store took are never
+ * dropped (once full of them, `revoke` rejects); those the store has make room, oldest first.
  */
 export const MAX_REVOCATIONS = 100_000;
 

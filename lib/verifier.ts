@@ -93,7 +93,16 @@ type UnrevokedReason = Extract<
  * ```
  */
 export type RevokeRequestResult =
-  { readonly revoked: true } | { readonly revoked: false; readonly reason: UnrevokedReason };
+  | {
+      /** The request's token is revoked: refused from now until it expires. */
+      readonly revoked: true;
+    }
+  | {
+      /** Nothing was revoked. */
+      readonly revoked: false;
+      /** Why: no token (`no_token`), or one verification would refuse before asking Amazon. */
+      readonly reason: UnrevokedReason;
+    };
 
 const REVOKED_RESULT: RevokeRequestResult = Object.freeze({ revoked: true });
 
@@ -197,15 +206,16 @@ export class LwaVerifier<TRequest = IncomingMessage> {
   /**
    * Signs a token out: from now until it expires, this verifier refuses it (401 `invalid_token`,
    * reason `token_revoked`) without asking Amazon, even during an outage; so does every verifier
-   * sharing its `cache.store`, at once, or within `localTtl` (a tenth of `cache.ttl`) if it had the
-   * token in its local layer. Call it from your sign-out route: Amazon cannot revoke an access
-   * token, so until it expires Amazon itself would still accept it.
+   * sharing its `cache.store`: at once with a store that can `publish` and `subscribe`, else within
+   * `localTtl` (a tenth of `cache.ttl`) for one that had the token in its local layer. Call it from
+   * your sign-out route: Amazon cannot revoke an access token, so until it expires Amazon itself
+   * would still accept it.
    *
-   * Resolves once the revocation is in the store (a store that fails is a `store-error` event: it
-   * then holds in this process only). A malformed token can never be accepted: nothing to do. Held
-   * per process until each token's expiry, at most 100,000 at once: past that it rejects with a
-   * `RangeError` and the token is not revoked. Put the sign-out route behind authentication, so
-   * only tokens that passed can be revoked.
+   * Resolves once the revocation is in the store (and published). A store that fails is a
+   * `store-error` event: the revocation then holds in this process only, at most 100,000 such at
+   * once, past which it rejects with a `RangeError` and the token is not revoked. While the store
+   * takes them there is no such limit. A malformed token can never be accepted: nothing to do. Put
+   * the sign-out route behind authentication, so only tokens that passed can be revoked.
    * @example
    * ```ts
    * // A token the app holds itself (a WebSocket's, an Alexa envelope's); for a request's: revokeRequest.

@@ -10,7 +10,8 @@ import { GuardedStoreCache } from './guarded-store';
 import { leaseKeyOf, Leases, type Lead } from './lease';
 import { LocalLayer } from './local-layer';
 import { capFresh, longerLived, rememberFor, staleStandIn, type Remembered } from './remembered';
-import { REVOKED, revokedKey, Revocations } from './revocations';
+import { RevocationFeed } from './revocation-feed';
+import { REVOKED, revokedKey, revokedUntil, Revocations } from './revocations';
 import { serves } from './serves';
 import { SingleFlight } from './single-flight';
 
@@ -58,6 +59,8 @@ export class CachedVerifier implements TokenVerifier {
   /** With a store: single flight across the processes sharing it. */
   private readonly leases: Leases | undefined;
   private readonly revocations = new Revocations(() => this.now());
+  /** With a store that publishes: revocations told to every process at once. */
+  private readonly feed: RevocationFeed | undefined;
   /** Audience tags this verifier has verified tokens for: where `revoke` finds a token's kept verdict. */
   private readonly tags = new Set<string>();
 
@@ -72,6 +75,14 @@ export class CachedVerifier implements TokenVerifier {
       if (options.store) this.store = new GuardedStoreCache(options.store, options.storeTimeout, now);
       if (this.store) this.leases = new Leases(this.store, timeout, now);
       if (!options.store || options.localTtl > 0) this.local = new LocalLayer(options.max, now);
+      if (options.store && this.store) {
+        const heard = (digest: string, until: number): void => {
+          if (!(until > this.now())) return;
+          this.revocations.note(digest, until);
+          this.forgetLocally(digest);
+        };
+        this.feed = RevocationFeed.over(options.store, this.store, heard, () => this.local?.clear());
+      }
     }
   }
 
@@ -97,7 +108,8 @@ export class CachedVerifier implements TokenVerifier {
       return REVOKED;
     }
     const key = `lwa:v1:${audience.tag}:${digest}`;
-    const remembered = this.local?.get(key);
+    // A feed that is not listening may have missed a revocation: the store answers instead.
+    const remembered = this.feed === undefined || this.feed.listening ? this.local?.get(key) : undefined;
     if (remembered !== undefined && remembered.freshUntil > this.now() && serves(remembered.verdict, need)) {
       publishCache(remembered.verdict.ok ? HIT_VERIFIED : HIT_REFUSED);
       traceCache('hit');
@@ -175,8 +187,11 @@ export class CachedVerifier implements TokenVerifier {
         traceCache('stale');
         return stale;
       }
-      // Revoked while Amazon was being asked: this answer must not be kept as verified.
-      if (this.revocations.has(digest)) return REVOKED;
+      // Revoked while Amazon was being asked, here or anywhere (the store is read again): this
+      // answer is neither kept nor given, so no request after the revocation is accepted with it.
+      if (this.revocations.has(digest) || (verdict.ok && (await this.revokedInStore(key, digest, deadline)))) {
+        return REVOKED;
+      }
       written = this.remember(key, verdict);
       return verdict;
     } finally {
@@ -187,31 +202,52 @@ export class CachedVerifier implements TokenVerifier {
 
   /**
    * Refuses the token from now on (401 `token_revoked`) until it expires: here at once, verdicts
-   * in flight included; through the store, in every process sharing it (at once, or within
-   * `localTtl` for one that kept the token in its local layer). Rejects with a `RangeError` when
-   * {@link MAX_REVOCATIONS} revocations still in force are held (the token is then not revoked).
+   * in flight included; through the store, in every process sharing it (at once with a store that
+   * publishes, else within `localTtl` for one that kept the token in its local layer). Rejects with
+   * a `RangeError` only when the store did not take it and {@link MAX_REVOCATIONS} revocations held
+   * in this process alone are in force (the token is then not revoked).
    */
   async revoke(token: string): Promise<void> {
     const digest = hash('sha256', token, 'base64url');
     const now = this.now();
     // The token's expiry, if this process kept a verdict on it; else the longest a token lives.
-    let until: number | undefined;
+    const until = Math.min(this.forgetLocally(digest) ?? Infinity, now + MAX_TOKEN_LIFE_MS);
+    if (!(until > now)) return; // expired: refused by Amazon anyway
+    const held = this.revocations.hold(digest, until);
+    // Awaited, so that once `revoke` resolves every process reading the store refuses the token.
+    // A store that fails is a `store-error` event: the revocation then holds in this process only.
+    if (this.store && (await this.store.write(revokedKey(digest), { v: 1, until, revoked: true }, until - now, true))) {
+      this.revocations.note(digest, until);
+      await this.feed?.publish(digest, until);
+      return;
+    }
+    if (!held) {
+      throw new RangeError(
+        `revoke: ${MAX_REVOCATIONS} revocations that no store took are held; this token was not revoked`,
+      );
+    }
+  }
+
+  /** Drops this process's verdicts on the token (under every audience); the latest expiry among the verified ones. */
+  private forgetLocally(digest: string): number | undefined {
+    let expiresAt: number | undefined;
     for (const tag of this.tags) {
       const key = `lwa:v1:${tag}:${digest}`;
       const kept = this.local?.get(key);
-      if (kept?.verdict.ok) until = Math.max(until ?? 0, kept.verdict.verified.tokenInfo.expiresAt);
+      if (kept?.verdict.ok) expiresAt = Math.max(expiresAt ?? 0, kept.verdict.verified.tokenInfo.expiresAt);
       this.local?.delete(key);
     }
-    until = Math.min(until ?? Infinity, now + MAX_TOKEN_LIFE_MS);
-    if (!(until > now)) return; // expired: refused by Amazon anyway
-    if (!this.revocations.add(digest, until)) {
-      throw new RangeError(
-        `revoke: ${MAX_REVOCATIONS} revocations of tokens not yet expired are held; this token was not revoked`,
-      );
-    }
-    // Awaited, so that once `revoke` resolves every process reading the store refuses the token.
-    // A store that fails is a `store-error` event: the revocation then holds in this process only.
-    await this.store?.write(revokedKey(digest), { v: 1, until, revoked: true }, until - now, true);
+    return expiresAt;
+  }
+
+  /** Whether the store holds a revocation of the token (read after Amazon answered); kept as such if so. */
+  private async revokedInStore(key: string, digest: string, deadline: Deadline): Promise<boolean> {
+    if (this.store === undefined) return false;
+    const until = revokedUntil(await this.store.read(revokedKey(digest), deadline.remaining()), this.now());
+    if (until === undefined) return false;
+    this.revocations.note(digest, until);
+    this.keepLocally(key, { verdict: REVOKED, freshUntil: until, staleUntil: until });
+    return true;
   }
 
   /** Keeps Amazon's fresh verdict: locally (capped at `localTtl` with a store) and in the store; the store's write. */

@@ -34,6 +34,23 @@ export interface CacheStore {
    * `get` must read back what it wrote.
    */
   setIfAbsent?(key: string, value: CacheEntry, ttlMs: number): Promise<boolean>;
+  /**
+   * Optional, with `subscribe`: sends `message` to every subscriber of `channel` (Redis `PUBLISH`).
+   * With both, a revocation reaches every verifier sharing the store at once, local layers included;
+   * without them, one that holds the token in its local layer refuses it within `cache.ttl`/10.
+   */
+  publish?(channel: string, message: string): Promise<unknown>;
+  /**
+   * Optional, with `publish`: from when it resolves, calls `onMessage` with each message published
+   * on `channel`. Call `onListening(false)` when messages may be missed (the connection dropped: the
+   * verifier then reads the store instead of its local layer) and `onListening(true)` once
+   * resubscribed (its local layer is emptied, as it may have missed revocations).
+   */
+  subscribe?(
+    channel: string,
+    onMessage: (message: string) => void,
+    onListening: (listening: boolean) => void,
+  ): Promise<unknown>;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { STORE_RETRY_AFTER_MS } from '../defaults';
-import { publishCache } from '../observability/events';
+import { publishCache, type CacheEvent } from '../observability/events';
 import { decodeEntry, encodeEntry, type CacheEntry, type CacheStore } from './entry';
 import type { Remembered } from './remembered';
 
@@ -82,8 +82,13 @@ export class GuardedStoreCache {
     return written === FAILED ? UNREACHABLE : written === true;
   }
 
+  /** Publishes `message` on `channel` (the store's `publish`, which the caller checked); resolves whether it went. */
+  async publish(channel: string, message: string): Promise<boolean> {
+    return (await this.call('publish', () => this.store.publish!(channel, message), this.timeoutMs, true)) !== FAILED;
+  }
+
   private async call<T>(
-    operation: 'get' | 'set' | 'delete',
+    operation: StoreOperation,
     run: () => Promise<T>,
     limitMs = this.timeoutMs,
     urgent = false,
@@ -123,12 +128,13 @@ export class GuardedStoreCache {
     return FAILED;
   }
 
-  private failed(operation: 'get' | 'set' | 'delete', reason: 'timeout' | 'error', started: number): void {
+  private failed(operation: StoreOperation, reason: 'timeout' | 'error', started: number): void {
     this.skipUntil = this.now() + STORE_RETRY_AFTER_MS;
     publishCache({ type: 'store-error', operation, reason, durationMs: performance.now() - started });
   }
 }
 
+type StoreOperation = Extract<CacheEvent, { type: 'store-error' }>['operation'];
 const FAILED: unique symbol = Symbol('failed');
 /** What {@link GuardedStoreCache.read} and {@link GuardedStoreCache.writeIfAbsent} give when the store could not answer. */
 export const UNREACHABLE: unique symbol = Symbol('unreachable');

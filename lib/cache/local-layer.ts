@@ -42,6 +42,12 @@ export class LocalLayer {
     this.refused.delete(key);
   }
 
+  /** Forgets everything (revocations may have been missed: lib/cache/revocation-feed.ts). */
+  clear(): void {
+    this.verified.clear();
+    this.refused.clear();
+  }
+
   /** Verified verdicts and refusals held (for tests and the benchmark). */
   get size(): { readonly verified: number; readonly refused: number } {
     return { verified: this.verified.size, refused: this.refused.size };

@@ -30,6 +30,10 @@ export class VerdictLru {
     this.lru.delete(key);
   }
 
+  clear(): void {
+    this.lru.clear();
+  }
+
   /** Entries held (for tests and the benchmark). */
   get size(): number {
     return this.lru.size;

@@ -34,48 +34,83 @@ export function revokedUntil(value: unknown, now: number): number | undefined {
 }
 
 /**
- * The tokens this verifier revoked, by SHA-256, each until its expiry: a map of its own, not an
- * LRU, so nothing (a flood of junk tokens, a full cache) pushes a revocation out before its token
- * expires. Bounded by {@link MAX_REVOCATIONS}: once full of revocations still in force, a new one
- * is refused (the caller says so), never made by dropping another.
+ * The revocations this process knows, by SHA-256, each until its token's expiry: its own, and with a
+ * store that publishes them, the fleet's. A map of its own, not an LRU, so no flood of junk tokens
+ * or full cache pushes one out. With a store, the store is the record and this is what the process
+ * still refuses should the store go down, bounded by {@link MAX_REVOCATIONS}:
+ *
+ * - `held`: revocations only this process has (the store failed, or there is none). Never dropped
+ *   before their token expires; once the bound is full of them, a new one is refused (`hold` says so).
+ * - `noted`: revocations the store has. At the bound the oldest noted one is forgotten here (the
+ *   store still refuses it), so a sign-out never fails because this process's memory is full.
  */
 export class Revocations {
-  private readonly until = new Map<string, number>();
+  private readonly held = new Map<string, number>();
+  private readonly noted = new Map<string, number>();
 
   constructor(
     private readonly now: () => number,
     private readonly max: number = MAX_REVOCATIONS,
   ) {}
 
-  /** Whether the token with this SHA-256 is revoked (on every request: a map lookup, none when empty). */
+  /** Whether the token with this SHA-256 is revoked (on every request: map lookups, none when empty). */
   has(digest: string): boolean {
-    if (this.until.size === 0) return false;
-    const until = this.until.get(digest);
-    if (until === undefined) return false;
-    if (until > this.now()) return true;
-    this.until.delete(digest);
-    return false;
+    if (this.held.size === 0 && this.noted.size === 0) return false;
+    return this.inForce(this.held, digest) || this.inForce(this.noted, digest);
   }
 
-  /** Revokes until `until` (epoch ms); `false` when full of revocations still in force. */
-  add(digest: string, until: number): boolean {
-    const held = this.until.get(digest);
-    if (held === undefined && this.until.size >= this.max) {
-      this.sweep();
-      if (this.until.size >= this.max) return false;
+  /** Holds a revocation only this process has, until `until` (epoch ms); `false` when full of such. */
+  hold(digest: string, until: number): boolean {
+    const known = Math.max(until, this.held.get(digest) ?? 0, this.noted.get(digest) ?? 0);
+    this.noted.delete(digest);
+    if (!this.held.has(digest) && this.held.size + this.noted.size >= this.max) {
+      if (this.noted.size > 0) this.dropOldestNoted();
+      else this.sweep();
+      if (this.held.size >= this.max) return false;
     }
-    this.until.set(digest, Math.max(until, held ?? 0));
+    this.held.set(digest, known);
     return true;
   }
 
-  /** Revocations held (for tests). */
-  get size(): number {
-    return this.until.size;
+  /** Notes a revocation the store has (made here, or published by another process) until `until`. */
+  note(digest: string, until: number): void {
+    const held = this.held.get(digest);
+    if (held !== undefined) {
+      // Recorded at last: it may now be forgotten here like any other the store has.
+      this.held.delete(digest);
+      until = Math.max(until, held);
+    }
+    const known = this.noted.get(digest);
+    if (known !== undefined)
+      this.noted.delete(digest); // re-inserted below: the newest
+    else if (this.held.size + this.noted.size >= this.max && !this.dropOldestNoted()) return;
+    this.noted.set(digest, Math.max(until, known ?? 0));
   }
 
-  /** Drops the revocations whose tokens have expired: they can no longer be accepted anyway. */
+  /** Revocations held and noted (for tests and the benchmark). */
+  get size(): { readonly held: number; readonly noted: number } {
+    return { held: this.held.size, noted: this.noted.size };
+  }
+
+  private inForce(map: Map<string, number>, digest: string): boolean {
+    const until = map.get(digest);
+    if (until === undefined) return false;
+    if (until > this.now()) return true;
+    map.delete(digest);
+    return false;
+  }
+
+  /** Forgets the oldest noted revocation (the store has it); `false` if there is none. */
+  private dropOldestNoted(): boolean {
+    const oldest = this.noted.keys().next();
+    if (oldest.done === true) return false;
+    this.noted.delete(oldest.value);
+    return true;
+  }
+
+  /** Drops the held revocations whose tokens have expired: they can no longer be accepted anyway. */
   private sweep(): void {
     const now = this.now();
-    for (const [digest, until] of this.until) if (!(until > now)) this.until.delete(digest);
+    for (const [digest, until] of this.held) if (!(until > now)) this.held.delete(digest);
   }
 }

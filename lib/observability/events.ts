@@ -103,7 +103,8 @@ export type CacheEvent =
   | { readonly type: 'stale' }
   | {
       readonly type: 'store-error';
-      readonly operation: 'get' | 'set' | 'delete';
+      /** `publish`, `subscribe`: a revocation's message (`subscribe`: the subscriber lost its connection). */
+      readonly operation: 'get' | 'set' | 'delete' | 'publish' | 'subscribe';
       /** `'timeout'`: no answer within `cache.storeTimeout`; `'error'`: it threw or rejected. */
       readonly reason: 'timeout' | 'error';
       readonly durationMs: number;

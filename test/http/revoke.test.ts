@@ -5,9 +5,10 @@
  * it. Verifiers sharing a store: test/redis/revoke.test.ts.
  */
 import request from 'supertest';
-import { CHANNELS, type ChannelMessages } from '../../lib';
+import { CHANNELS, type CacheStore, type ChannelMessages } from '../../lib';
 import type { LwaEmulator } from '../../lib/testing';
 import { bearer, expectRefused, recordEvents, useEmulator, useMovableClock } from '../support/fixture';
+import { MapStore } from '../support/map-store';
 
 const lwa = useEmulator();
 let emu: LwaEmulator;
@@ -137,4 +138,33 @@ describe('until the token would have expired, not past it', () => {
     advance(1_001);
     expect(await verifier.verify(token)).toMatchObject({ ok: false, reason: 'token_rejected' });
   });
+});
+
+describe('the bound: 100,000 revocations in force in one process (docs/recipes.md, "Signing out")', () => {
+  const BOUND = 100_000;
+  const revokeMany = async (verifier: { revoke(token: string): Promise<void> }, count: number) => {
+    for (let i = 0; i < count; i++) await verifier.revoke(junk(i));
+  };
+
+  test('while the store works, every revoke resolves past it: the store is the record', async () => {
+    const verifier = lwa.strategy({ cache: { store: new MapStore(true) } }).verifier;
+    await revokeMany(verifier, BOUND + 1);
+    // The first one is forgotten in this process, not in the store.
+    expect(await verifier.verify(junk(0))).toMatchObject({ ok: false, reason: 'token_revoked' });
+    expect(await verifier.verify(junk(BOUND))).toMatchObject({ ok: false, reason: 'token_revoked' });
+    expect(emu.calls.tokeninfo).toBe(0);
+  }, 60_000);
+
+  test('with the store down, the next one past it rejects with a RangeError; none held is dropped', async () => {
+    const down: CacheStore = {
+      get: () => Promise.reject(new Error('down')),
+      set: () => Promise.reject(new Error('down')),
+      delete: () => Promise.reject(new Error('down')),
+    };
+    const verifier = lwa.strategy({ cache: { store: down } }).verifier;
+    await revokeMany(verifier, BOUND);
+    await expect(verifier.revoke(junk(BOUND))).rejects.toThrow(RangeError);
+    expect(await verifier.verify(junk(0))).toMatchObject({ ok: false, reason: 'token_revoked' });
+    expect(emu.calls.tokeninfo).toBe(0);
+  }, 60_000);
 });

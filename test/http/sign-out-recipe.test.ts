@@ -11,7 +11,6 @@ import type { Express } from 'express';
 import passport from 'passport';
 import type { Strategy } from '../../lib';
 
-/** POST /api/sign-out behind the strategy (`passport.use(strategy)`): only a token that passed is revoked. */
 export function addSignOut(app: Express, strategy: Strategy): void {
   app.post('/api/sign-out', passport.authenticate('amazon-token', { session: false }), async (req, res) => {
     // Found as verification found it: a header, the query, the body, or your extractToken.

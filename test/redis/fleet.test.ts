@@ -6,84 +6,15 @@
  * verification per token"; `npm run fleet` measures it). Runs when redis-server is on PATH; skipped
  * when it is not, except in CI, where that fails.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { createClient } from '@keyv/redis';
-import type request from 'supertest';
 import type { ChannelMessages } from '../../lib';
 import { LwaEmulator } from '../../lib/testing';
-import { CLIENT_ID, describeWith, expectNoSliceOf, getMe, type MeBody } from '../support/fixture';
+import { CLIENT_ID, describeWith, expectNoSliceOf, type MeBody } from '../support/fixture';
+import { AppProcess } from './app-process';
 import { REDIS_SERVER, startRedis, type RedisServer } from './redis-server';
 
-const ROOT = join(__dirname, '..', '..');
 /** After a store failure, a process leaves the store alone this long (lib/defaults.ts), with a margin. */
 const STORE_LEFT_ALONE_MS = 5_500;
-
-/** One app instance, in its own process. */
-class AppProcess {
-  private constructor(
-    private readonly child: ChildProcess,
-    readonly url: string,
-    /** With ALSO_NX=1: the same app over the `setIfAbsent` adapter. */
-    readonly nxUrl?: string,
-  ) {}
-
-  static async start(env: Record<string, string>): Promise<AppProcess> {
-    const child = fork(join(__dirname, 'fleet-app.ts'), [], {
-      cwd: ROOT,
-      execArgv: ['--import', 'tsx'],
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    const { port, nxPort } = await new Promise<{ port: number; nxPort?: number }>((resolve, reject) => {
-      child.once('exit', (code) => reject(new Error(`app process exited (${code}) before listening`)));
-      child.once('message', (message: { type?: string; port?: number; nxPort?: number }) => {
-        if (message.type === 'listening' && typeof message.port === 'number')
-          resolve({ ...message, port: message.port });
-        else reject(new Error('unexpected first message from the app process'));
-      });
-    });
-    return new AppProcess(child, `http://127.0.0.1:${port}`, nxPort ? `http://127.0.0.1:${nxPort}` : undefined);
-  }
-
-  /** The cache events this process has published so far (IPC is ordered: nothing is missed). */
-  async events(): Promise<ChannelMessages['cache'][]> {
-    return ((await this.ask('events')).events as ChannelMessages['cache'][] | undefined) ?? [];
-  }
-
-  /** The cache events this process has published since the last call. */
-  async takeEvents(): Promise<ChannelMessages['cache'][]> {
-    return ((await this.ask('take-events')).events as ChannelMessages['cache'][] | undefined) ?? [];
-  }
-
-  /** Resolves once every store write this process has begun has landed in Redis. */
-  async settled(): Promise<void> {
-    await this.ask('settled');
-  }
-
-  private ask(type: string): Promise<Record<string, unknown>> {
-    return new Promise((resolve) => {
-      const onMessage = (message: Record<string, unknown>): void => {
-        if (message.type !== type) return;
-        this.child.off('message', onMessage);
-        resolve(message);
-      };
-      this.child.on('message', onMessage);
-      this.child.send({ type });
-    });
-  }
-
-  me(token: string, url = this.url): request.Test {
-    return getMe(url, token);
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    this.child.disconnect();
-    await exited;
-  }
-}
 
 describeWith(REDIS_SERVER, 'a fleet sharing one Redis (Keyv + @keyv/redis)', () => {
   let redis: RedisServer;
