@@ -12,7 +12,8 @@
  * its rounds (said beside each). BENCH_QUICK=1 shrinks every count, to check the harness.
  *
  * `npm run bench -- --only cpu` runs one section alone: the CPU cost of a cached authentication,
- * measured in a child process on the library as built (cpu.ts).
+ * measured in a child process on the library as built (cpu.ts); `--only burst`, bursts of new
+ * tokens and junk floods against a fast, slow or hanging Amazon (burst.ts).
  */
 import { spawn } from 'node:child_process';
 import os from 'node:os';
@@ -20,6 +21,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Agent, request } from 'undici';
 import { DEFAULT_CONNECTIONS } from '../lib/defaults';
+import { burstScenarios } from './burst';
 import type { CpuOptions, CpuResult } from './cpu';
 import { Helper } from './ipc';
 
@@ -43,7 +45,7 @@ const CPU: CpuOptions = { tokens: 100, authentications: QUICK ? 5_000 : 50_000, 
 const CPU_TARGET_US = 3;
 
 /** The sections `--only` can run alone. */
-const SECTIONS = ['cpu'] as const;
+const SECTIONS = ['cpu', 'burst'] as const;
 const ONLY = ((): (typeof SECTIONS)[number] | undefined => {
   const at = process.argv.indexOf('--only');
   if (at === -1) return undefined;
@@ -215,6 +217,13 @@ async function main(): Promise<void> {
     const cpu = await cpuCost();
     process.stdout.write(
       `passport-lwa-token bench, cpu only: ${machine}${QUICK ? ' (QUICK: numbers mean little)' : ''}\n${cpuLines(cpu).join('\n')}\n`,
+    );
+    return;
+  }
+  if (ONLY === 'burst') {
+    const lines = await burstScenarios();
+    process.stdout.write(
+      `passport-lwa-token bench, burst only: ${machine}${QUICK ? ' (QUICK: numbers mean little)' : ''}\n${lines.join('\n')}\n`,
     );
     return;
   }
