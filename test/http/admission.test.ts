@@ -37,20 +37,24 @@ describe('a burst of valid new tokens', () => {
   test.each([
     ['cold start', false],
     ['warm pool', true],
-  ])('1,000 at once, Amazon at 20 ms (%s): every one verified', async (_name, warm) => {
-    lwa.emu.setLatency(20);
-    try {
-      // A long timeout: this process plays Amazon and the app on a shared machine, and a burst of
-      // 1,000 takes it seconds; served whole means no fixed count (the rule's figures: npm run bench).
-      const verifier = lwa.verifier({ timeout: 60_000 });
-      if (warm) expect(count(await burst(verifier, mintMany(100)), '200')).toBe(100);
-      const answers = await burst(verifier, mintMany(1000));
-      expect(count(answers, '200')).toBe(1000);
-      await verifier.close();
-    } finally {
-      lwa.emu.setLatency(0);
-    }
-  }, 60_000);
+  ])(
+    '1,000 at once, Amazon at 20 ms (%s): every one verified',
+    async (_name, warm) => {
+      lwa.emu.setLatency(20);
+      try {
+        // A long timeout: this process plays Amazon and the app on a shared machine, and a burst of
+        // 1,000 takes it seconds; served whole means no fixed count (the rule's figures: npm run bench).
+        const verifier = lwa.verifier({ timeout: 60_000 });
+        if (warm) expect(count(await burst(verifier, mintMany(100)), '200')).toBe(100);
+        const answers = await burst(verifier, mintMany(1000));
+        expect(count(answers, '200')).toBe(1000);
+        await verifier.close();
+      } finally {
+        lwa.emu.setLatency(0);
+      }
+    },
+    60_000,
+  );
 });
 
 test('Amazon slow (400 ms, timeout 5000): more verified than the running places, the rest refused early, none timed out', async () => {
