@@ -38,8 +38,8 @@ export const getMe = (target: Parameters<typeof request>[0], token: string): Pro
 /**
  * Installs a `hang` fault on the next `tokens.length` tokeninfo calls, sends a request for each
  * token, and resolves once Amazon holds a tokeninfo call of each: every one of these verifications
- * then holds a place (a verification calls Amazon only once it holds one). Only tokeninfo hangs,
- * and the profile calls' connections are given back. The answers come at the strategy's `timeout`
+ * then holds a place (a verification calls Amazon only once it holds one), and once each one's
+ * profile call has arrived too. Only tokeninfo hangs: the profile calls' connections are given back. The answers come at the strategy's `timeout`
  * (504s).
  */
 export async function holdAtTokenInfo(
@@ -49,8 +49,11 @@ export async function holdAtTokenInfo(
 ): Promise<Array<Promise<request.Response>>> {
   emu.fault('tokeninfo', { kind: 'hang' }, { times: tokens.length });
   const expected = emu.calls.tokeninfo + tokens.length;
+  const profiles = emu.calls.profile + tokens.length;
   const answers = tokens.map((token) => getMe(target, token));
   // The count and the wait are taken in one synchronous step: no arrival can fall between them.
   while (emu.calls.tokeninfo < expected) await emu.nextRequest((r) => r.endpoint === 'tokeninfo');
+  // Each one's profile call (sent beside tokeninfo) too, so that the caller's counts are final.
+  while (emu.calls.profile < profiles) await emu.nextRequest((r) => r.endpoint === 'profile');
   return answers;
 }
