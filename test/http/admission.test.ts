@@ -6,7 +6,7 @@
  * early, nobody timing out; a hanging Amazon gets its running ones timed out and the rest refused
  * before them. Counts, statuses and the order answers come in; no timings.
  */
-import { LwaError, LwaUnavailableError, LwaVerifier, Strategy } from '../../lib';
+import { LwaError, LwaUnavailableError, type LwaVerifier, Strategy } from '../../lib';
 import { Deadline } from '../../lib/amazon/deadline';
 import { MAX_RUNNING, MAX_WAITING } from '../../lib/defaults';
 import { overloaded } from '../../lib/errors';
