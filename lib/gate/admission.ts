@@ -92,6 +92,9 @@ export class Admission {
   }
 
   private start(): () => void {
+    // An idle pool knows nothing of Amazon now (a burst an hour ago, our own slow start): the
+    // average starts afresh, and until one ends, the pool's stillness alone judges.
+    if (this.started.size === 0 && this.waiting.length === 0) this.average = undefined;
     const id = Symbol('verification');
     this.started.set(id, this.now());
     let left = false;
