@@ -99,7 +99,7 @@ export async function measureCpu(
   const noop = new NoopStrategy();
   const reqs = Array.from({ length: options.tokens }, (_, i) => requestWith(tokenOf(i)));
   try {
-    // A few at a time: more than 64 waiting on Amazon at once would be refused (the pending limit).
+    // A few at a time: this measures CPU, not a queue waiting its turn for Amazon.
     for (let i = 0; i < reqs.length; i += 32) {
       await Promise.all(reqs.slice(i, i + 32).map((req) => authenticateOnce(ours, req)));
     }

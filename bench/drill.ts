@@ -219,7 +219,7 @@ async function amazonHangs(emu: Helper, urls: Urls): Promise<void> {
   const mint = (count: number) => emu.call<string[]>('mint', { count, clientID: CLIENT_ID });
   const users = await mint(userCount);
   const fresh = await mint(newUsersPerSecond * (seconds + cooldownMs / 1000 + 10));
-  // Verified in batches: all at once would exceed maxPending (64) and be refused, as it should.
+  // Verified in batches: a steady load, not a burst waiting its turn for Amazon.
   for (let i = 0; i < users.length; i += 25) {
     const warm = await Promise.all(users.slice(i, i + 25).map((u) => call(app.pool, u)));
     if (warm.some((a) => a.status !== 200)) throw new Error('drill: warming the users failed');

@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   const checkpoints = [...new Set([1000, 10_000, 50_000, MAX].filter((n) => n <= MAX))].sort((a, b) => a - b);
   const samples: Array<{ entries: number; bytes: number }> = [];
   for (const target of checkpoints) {
-    // 32 at once: below the pending limit (64), as a busy server would be.
+    // 32 at once: as many as run at once (MAX_RUNNING), as a busy server would be.
     await Promise.all(
       Array.from({ length: 32 }, async () => {
         while (next < target) await verifyNext();

@@ -13,7 +13,8 @@
  *
  * `npm run bench -- --only cpu` runs one section alone: the CPU cost of a cached authentication,
  * measured in a child process on the library as built (cpu.ts); `--only first-login`, the first
- * login after startup and after an idle close, over TLS (first-login.ts).
+ * login after startup and after an idle close, over TLS (first-login.ts); `--only burst`, bursts
+ * of new tokens and junk floods against a fast, slow or hanging Amazon (burst.ts).
  */
 import { spawn } from 'node:child_process';
 import os from 'node:os';
@@ -21,6 +22,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Agent, request } from 'undici';
 import { DEFAULT_CONNECTIONS } from '../lib/defaults';
+import { burstScenarios } from './burst';
 import type { CpuOptions, CpuResult } from './cpu';
 import { firstLogin } from './first-login';
 import { Helper } from './ipc';
@@ -45,7 +47,7 @@ const CPU: CpuOptions = { tokens: 100, authentications: QUICK ? 5_000 : 50_000, 
 const CPU_TARGET_US = 3;
 
 /** The sections `--only` can run alone. */
-const SECTIONS = ['cpu', 'first-login'] as const;
+const SECTIONS = ['cpu', 'first-login', 'burst'] as const;
 /** First login: fresh verifiers, each measured 2 s after startup and after an idle close (about 5 s each). */
 const FIRST_LOGIN_ROUNDS = QUICK ? 1 : 5;
 const ONLY = ((): (typeof SECTIONS)[number] | undefined => {
@@ -225,6 +227,13 @@ async function main(): Promise<void> {
   if (ONLY === 'first-login') {
     const lines = await firstLogin(FIRST_LOGIN_ROUNDS);
     process.stdout.write(`passport-lwa-token bench, first login only: ${machine}\n${lines.join('\n')}\n`);
+    return;
+  }
+  if (ONLY === 'burst') {
+    const lines = await burstScenarios();
+    process.stdout.write(
+      `passport-lwa-token bench, burst only: ${machine}${QUICK ? ' (QUICK: numbers mean little)' : ''}\n${lines.join('\n')}\n`,
+    );
     return;
   }
 

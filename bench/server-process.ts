@@ -40,7 +40,13 @@ class NoopStrategy extends passport.Strategy {
 function strategyFor(name: string): passport.Strategy {
   switch (name) {
     case 'passport-lwa-token':
-      return new Strategy({ clientID, tokenInfoURL, profileURL }, async (_token, profile) => ({ id: profile.id }));
+      // TIMEOUT: the burst scenarios' own `timeout` (burst.ts); the default otherwise.
+      return new Strategy(
+        { clientID, tokenInfoURL, profileURL, timeout: Number(env('TIMEOUT')) || undefined },
+        async (_token, profile) => ({
+          id: profile.id,
+        }),
+      );
     case 'no-op':
       return new NoopStrategy();
     case 'naive':
@@ -72,7 +78,19 @@ const guard = pp.authenticate('amazon-token', { session: false }) as express.Req
 app.get('/api/me', guard, (req, res) => {
   res.json({ user: req.user });
 });
-const server = app.listen(0, '127.0.0.1');
+// An outage's status and code as JSON, without a log line each (the burst scenarios count them).
+app.use(
+  (
+    err: { status?: number; code?: string },
+    _req: express.Request,
+    res: express.Response,
+    _next: express.NextFunction,
+  ) => {
+    res.status(err.status ?? 500).json({ code: err.code });
+  },
+);
+// A backlog for the burst scenarios' 1,000 connections at once (Node's default, 511, resets the rest).
+const server = app.listen(0, '127.0.0.1', 2048);
 server.keepAliveTimeout = 60_000;
 
 serve(async (type) => {

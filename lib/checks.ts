@@ -32,7 +32,7 @@ const REMOVED: Readonly<Record<string, string>> = Object.freeze({
   accessTokenField: 'the body and query field is always `access_token` (RFC 6750 §2.2, §2.3)',
   retries: 'one retry is made when it fits in `timeout`',
   realm: 'the challenge\'s realm is always "Users"',
-  maxPending: "at most 64 verifications wait on Amazon at once (the pool's connections)",
+  maxPending: 'a verification waits its turn unless it could not be answered within `timeout`',
   storeTimeout: 'each store call may take a quarter of `timeout`, at most 100 ms',
   localTtl: 'the local layer keeps a verdict a tenth of `cache.ttl`',
   refusalTtl: "Amazon's refusals are kept 10 seconds, or `cache.ttl` if shorter",

@@ -91,14 +91,32 @@ export const LEASE_POLL_MAX_MS = 16;
 export const DEFAULT_CONNECTIONS = 64;
 
 /**
- * Verifications waiting on Amazon at once; past it, a verification that needs Amazon is refused at
- * once with a 503 (`ERR_LWA_OVERLOADED`). Each makes two calls (tokeninfo and
- * profile, one host, one pool), so 64 of them fill the 64 connections twice over: one call running
- * and one waiting per connection. No admitted verification then waits much more than one Amazon
- * round trip for a connection, and a burst is refused at once instead of queueing past `timeout`.
- * @alias DEFAULT_CONNECTIONS, under the name of what it bounds
+ * Verifications calling Amazon at once: as many as the pool serves without a call waiting for a
+ * connection (two calls each, tokeninfo and profile, one host). The others wait their turn in the
+ * gate (lib/gate/admission.ts), where the time one takes is what Amazon is doing now.
  */
-export const MAX_PENDING = DEFAULT_CONNECTIONS;
+export const MAX_RUNNING = DEFAULT_CONNECTIONS / 2;
+
+/**
+ * A waiting verification is admitted only if its predicted answer falls within this share of the
+ * time it has left: the prediction is an average, and a margin keeps a near miss a 503 at once
+ * rather than a 504 at `timeout`.
+ */
+export const ADMISSION_HEADROOM = 0.8;
+
+/** How often waiting verifications are judged again (Amazon may have slowed down or hung meanwhile). */
+export const ADMISSION_TICK_MS = 50;
+
+/**
+ * Tokeninfo's last answers looked at to choose the order of the two calls: when at least
+ * {@link SERIAL_REFUSALS} of the last {@link REFUSAL_WINDOW} were refusals (a flood of junk), tokeninfo
+ * is asked first and the profile only for a token it accepts (one call per junk token, two round
+ * trips per customer); otherwise both at once (one round trip, two calls per junk token).
+ */
+export const REFUSAL_WINDOW = 10;
+
+/** See {@link REFUSAL_WINDOW}. */
+export const SERIAL_REFUSALS = 9;
 
 /**
  * `circuitBreaker`: opens after `threshold` verifications in a row ended in an outage, and lets one
@@ -158,6 +176,14 @@ export const VERIFY_NO_ANSWER_WARNING_MS = 10_000;
  * would open a connection for it only to drop it unsent when the deadline passes a moment later.
  */
 export const MIN_DISPATCH_MS = 25;
+
+/**
+ * The memory backstop: verifications waiting at most, whatever Amazon does. More than the pool
+ * could answer within the default `timeout` at {@link MIN_DISPATCH_MS} a call (the fastest an
+ * answer comes): with the default `timeout`, it never refuses one that could have been served in
+ * time, and it caps what a flood can make wait (about 1 KB each) whatever `timeout` is.
+ */
+export const MAX_WAITING = (DEFAULT_CONNECTIONS * DEFAULT_TIMEOUT_MS) / MIN_DISPATCH_MS;
 
 /**
  * The circuit breaker's probe gets a deadline of `min(timeout, max(cooldown, MIN_PROBE_MS))`: a

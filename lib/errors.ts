@@ -133,8 +133,8 @@ export class LwaTimeoutError extends LwaError {
 
 /**
  * Amazon cannot be asked now, so the token could not be checked: a 503. `code` says why:
- * `ERR_LWA_RATE_LIMITED` (Amazon answered 429), `ERR_LWA_OVERLOADED` (64 verifications already
- * wait on Amazon: refused at once, no call), `ERR_LWA_CIRCUIT_OPEN` (Amazon failed repeatedly: not
+ * `ERR_LWA_RATE_LIMITED` (Amazon answered 429), `ERR_LWA_OVERLOADED` (at Amazon's current pace the
+ * verification could not be answered within `timeout`: refused early, no call), `ERR_LWA_CIRCUIT_OPEN` (Amazon failed repeatedly: not
  * asked until the circuit breaker's cooldown has passed). Never a verdict on the token.
  *
  * @example
@@ -174,11 +174,11 @@ export function rateLimited(endpoint: LwaEndpoint, retryAfterSeconds?: number): 
   );
 }
 
-/** Too many verifications already wait on Amazon. */
-export function overloaded(maxPending: number): LwaUnavailableError {
+/** At Amazon's current pace, a verification waiting its turn could not be answered within `timeout`. */
+export function overloaded(waiting: number): LwaUnavailableError {
   return new LwaUnavailableError(
     'ERR_LWA_OVERLOADED',
-    `Login with Amazon: ${maxPending} verifications already waiting on Amazon`,
+    `Login with Amazon: no answer possible within timeout at Amazon's current pace (${waiting} verifications waiting)`,
     undefined,
     undefined,
   );

@@ -4,11 +4,11 @@ import { AmazonVerifier, type Verdict } from './amazon/amazon-verifier';
 import type { AmazonProfile } from './amazon/profile';
 import { publicTokenInfo, type CheckedTokenInfo, type TokenInfo } from './amazon/token-info';
 import { CachedVerifier } from './cache/cached-verifier';
-import { MAX_PENDING, REALM } from './defaults';
+import { REALM } from './defaults';
 import { LwaError } from './errors';
+import { Admission } from './gate/admission';
 import { AmazonGate } from './gate/amazon-gate';
 import { CircuitBreaker } from './gate/circuit-breaker';
-import { PendingLimit } from './gate/pending-limit';
 import type { OutcomeEvent } from './observability/events';
 import {
   reportOutcome,
@@ -167,10 +167,10 @@ export class LwaVerifier<TRequest = IncomingMessage> {
     // The first verification then costs one round trip, not three (docs/caching-and-scale.md).
     this.#client.warm();
     // Cache and single flight in front of Amazon; between them, the gate that keeps a bad day
-    // bounded: the circuit breaker and the pending limit (docs/design.md, "Failure behaviour").
+    // bounded: the circuit breaker and admission by deadline (docs/design.md, "Failure behaviour").
     const gate = new AmazonGate(
       new AmazonVerifier(this.#client),
-      new PendingLimit(MAX_PENDING),
+      new Admission(),
       circuitBreaker === false ? undefined : new CircuitBreaker(circuitBreaker),
     );
     this.#cache = new CachedVerifier(gate, cache, timeout);

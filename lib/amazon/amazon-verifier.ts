@@ -5,6 +5,7 @@ import { LwaUpstreamError } from '../errors';
 import { normalizeProfile, type AmazonProfile } from './profile';
 import { refusals, type Refusal } from '../refusal';
 import { checkTokenInfo, type CheckedTokenInfo } from './token-info';
+import { RecentRefusals } from './recent-refusals';
 
 /**
  * A token Amazon vouched for: issued to one of our clients, with the customer's profile.
@@ -64,25 +65,50 @@ export interface TokenVerifier {
  * no longer needed gets {@link DISCARD_GRACE_MS} to finish (so its connection is kept), then is
  * stopped. Otherwise an outage is an error, never a refusal. With `need` `'id'`, tokeninfo alone
  * (profile-free).
+ *
+ * While refusals dominate tokeninfo's recent answers ({@link RecentRefusals}: a flood of junk),
+ * tokeninfo goes first and the profile is asked only for a token it accepts: a junk token costs
+ * one call instead of two, a customer two round trips instead of one.
  */
 export class AmazonVerifier implements TokenVerifier {
+  private readonly recent = new RecentRefusals();
+
   constructor(private readonly client: AmazonClient) {}
 
   async verify(token: string, rules: AudienceRules, deadline?: Deadline, need: Need = 'profile'): Promise<Verdict> {
-    if (need === 'id') return decideIdOnly(await this.client.tokenInfo(token, deadline), rules);
+    if (need === 'id') return decideIdOnly(await this.tokenInfo(token, deadline), rules);
     // Aborts at the deadline too: the calls' one signal.
     const stop = deadline?.cancellable() ?? new AbortController();
-    const info = this.client.tokenInfo(token, deadline, stop.signal);
-    const profile = this.client.profile(token, deadline, stop.signal);
-    // Both are looked at below, but possibly not before they fail: neither may go unhandled.
+    const info = this.tokenInfo(token, deadline, stop.signal);
+    let profile: Promise<AmazonAnswer> | undefined;
+    const askProfile = (): Promise<AmazonAnswer> => {
+      if (profile === undefined) {
+        profile = this.client.profile(token, deadline, stop.signal);
+        // Looked at below, but possibly not before it fails: it may not go unhandled.
+        profile.catch(() => undefined);
+      }
+      return profile;
+    };
+    const serial = this.recent.flooded;
+    if (!serial) void askProfile();
     info.catch(() => undefined);
-    profile.catch(() => undefined);
     try {
-      return await Promise.race([profileRefuses(profile), decide(info, profile, rules)]);
+      const decided = decide(info, askProfile, () => profile !== undefined, rules);
+      return await (serial ? decided : Promise.race([profileRefuses(askProfile()), decided]));
     } finally {
       const later = setTimeout(() => stop.abort(), DISCARD_GRACE_MS).unref();
       void Promise.allSettled([info, profile]).then(() => clearTimeout(later));
     }
+  }
+
+  /** Tokeninfo, its answer counted in {@link RecentRefusals}. */
+  private tokenInfo(token: string, deadline?: Deadline, signal?: AbortSignal): Promise<AmazonAnswer> {
+    const call = this.client.tokenInfo(token, deadline, signal);
+    call.then(
+      (answer) => this.recent.record(answer.kind === 'refusal'),
+      () => undefined,
+    );
+    return call;
   }
 }
 
@@ -148,13 +174,15 @@ async function settled(profile: Promise<AmazonAnswer>): Promise<PromiseSettledRe
 
 /**
  * The verdict, from tokeninfo first: a plain refusal or a wrong audience decides at once, without
- * the profile. Every other case waits for the profile; a plain refusal from it gives the same
+ * the profile (asked by `profileCall`, at once or only now; `asked` says whether it was). Every
+ * other case waits for the profile; a plain refusal from it gives the same
  * verdict as {@link profileRefuses}, so the order in which the two answers arrive changes nothing
  * but, when both refuse, which refusal's reason is reported (the status is 401 either way).
  */
 async function decide(
   infoCall: Promise<AmazonAnswer>,
-  profileCall: Promise<AmazonAnswer>,
+  profileCall: () => Promise<AmazonAnswer>,
+  asked: () => boolean,
   rules: AudienceRules,
 ): Promise<Verdict> {
   let tokenInfo: CheckedTokenInfo;
@@ -163,22 +191,23 @@ async function decide(
     if (info.kind === 'refusal') {
       if (info.error !== 'insufficient_scope') return refuse(refusals.tokenRejected);
       // Scope says nothing about the token's validity: a plain refusal from the profile wins.
-      const profile = await settled(profileCall);
+      const profile = await settled(profileCall());
       const invalid = profile.status === 'fulfilled' && isPlainRefusal(profile.value);
       return refuse(invalid ? refusals.tokenRejected : refusals.insufficientScope);
     }
     tokenInfo = checkTokenInfo(info.json, Date.now());
   } catch (error) {
     // Without tokeninfo (an outage, an answer of the wrong shape) the audience is unknown, so only
-    // a plain "invalid token" from the profile can be trusted.
-    const profile = await settled(profileCall);
+    // a plain "invalid token" from the profile, if it was asked, can be trusted.
+    if (!asked()) throw error;
+    const profile = await settled(profileCall());
     if (profile.status === 'fulfilled' && isPlainRefusal(profile.value)) return refuse(refusals.tokenRejected);
     throw error;
   }
   const mismatch = audienceRefusal(tokenInfo, rules);
   if (mismatch) return mismatch;
 
-  const profile = await profileCall;
+  const profile = await profileCall();
   if (profile.kind === 'refusal') {
     return refuse(profile.error === 'insufficient_scope' ? refusals.insufficientScope : refusals.tokenRejected);
   }

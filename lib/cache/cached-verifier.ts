@@ -285,7 +285,7 @@ const ID_FLIGHT = '#id';
 /** Audience tags remembered for `revoke` (as many as the audience resolver memoizes). */
 const MAX_TAGS = 1000;
 
-/** An outage, or Amazon not asked because of one (circuit open) or because of load (too many pending). */
+/** An outage, or Amazon not asked because of one (circuit open) or because of load (no answer possible within `timeout`). */
 function canServeStale(err: unknown): boolean {
   return isOutage(err) || err instanceof LwaUnavailableError;
 }

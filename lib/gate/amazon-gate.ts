@@ -1,15 +1,17 @@
 import type { CircuitBreaker } from './circuit-breaker';
 import type { Deadline } from '../amazon/deadline';
 import { MIN_PROBE_MS } from '../defaults';
-import { isOutage, LwaTimeoutError, overloaded } from '../errors';
-import type { PendingLimit } from './pending-limit';
+import { isOutage, LwaTimeoutError } from '../errors';
+import type { Admission } from './admission';
 import type { Audience, Need, TokenVerifier, Verdict } from '../amazon/amazon-verifier';
 
 /**
- * Decides whether a verification may call Amazon now: the circuit breaker first (an open circuit
- * fails at once, before taking a place), then the pending limit (no place: refused at once). A
- * verification let through reports how it ended: an answer (a refusal included) or an outage;
- * anything else (a bug) counts as neither. Nothing here waits.
+ * Decides whether and when a verification may call Amazon: the circuit breaker first (an open
+ * circuit fails at once, before queueing), then admission (a place now, or its turn in the queue, or
+ * refused early when its turn would come too late: admission.ts). One that waited asks the circuit
+ * again when its turn comes (it may have opened meanwhile); a probe does not hold its turn as the
+ * probe while it waits. A verification let through reports how it ended: an answer (a refusal
+ * included) or an outage; anything else (a bug) counts as neither.
  *
  * Two bad-day rules live here. The probe sent after the cooldown gets a deadline of at most
  * `cooldown` (or {@link MIN_PROBE_MS} if that is longer; within the verification's `timeout`): a
@@ -21,15 +23,22 @@ import type { Audience, Need, TokenVerifier, Verdict } from '../amazon/amazon-ve
 export class AmazonGate implements TokenVerifier {
   constructor(
     private readonly upstream: TokenVerifier,
-    private readonly pending: PendingLimit,
+    private readonly admission: Admission,
     private readonly breaker: CircuitBreaker | undefined,
   ) {}
 
   async verify(token: string, audience: Audience, deadline?: Deadline, need?: Need): Promise<Verdict> {
-    const ticket = this.breaker?.admit();
-    if (!this.pending.tryAcquire()) {
+    let ticket = this.breaker?.admit();
+    let leave = this.admission.tryEnter();
+    if (leave === undefined) {
       if (ticket) this.breaker?.released(ticket);
-      throw overloaded(this.pending.max);
+      leave = await this.admission.wait(deadline);
+      try {
+        ticket = this.breaker?.admit();
+      } catch (err) {
+        leave();
+        throw err;
+      }
     }
     const bounded =
       ticket?.probe && this.breaker ? deadline?.within(Math.max(this.breaker.cooldown, MIN_PROBE_MS)) : undefined;
@@ -47,7 +56,7 @@ export class AmazonGate implements TokenVerifier {
       throw err;
     } finally {
       bounded?.dispose();
-      this.pending.release();
+      leave();
     }
   }
 }

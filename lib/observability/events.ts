@@ -80,7 +80,7 @@ export interface OutcomeEvent {
  * exactly one of `hit`, `miss` or `shared`; a `store-error` comes on top, whenever a call to the
  * cache store failed or overran its time limit (the request then went on as if there were no cache);
  * a `stale` comes on top of a `miss` when asking Amazon ended in an outage (or was not tried: circuit
- * open, too many pending) and a verified verdict past its `ttl` but within `cache.staleIfError` was
+ * open, refused for load) and a verified verdict past its `ttl` but within `cache.staleIfError` was
  * used instead (`req.authInfo.tokenInfo.stale` is then `true`).
  * @example
  * ```ts

@@ -26,7 +26,7 @@ import {
   type VerifyFunction,
 } from '../../lib';
 import { AmazonClient } from '../../lib/amazon/client';
-import { MAX_PENDING } from '../../lib/defaults';
+import { MAX_RUNNING } from '../../lib/defaults';
 import {
   bearer,
   acceptAll,
@@ -267,14 +267,13 @@ describe('nothing the library emits or throws carries a token', () => {
   });
 
   test('a bad day: too many pending, the circuit breaker (open, half-open, closed) and stale verdicts', async () => {
-    // Too many pending: as many verifications as the library lets wait on Amazon hang there (a
-    // pool with room for both calls of each, so every tokeninfo call arrives), the next token is
-    // refused at once. The timeout only has to outlast their arrival.
-    const wide = new Agent({ connections: 2 * MAX_PENDING });
+    // Refused for load: as many verifications as the library lets call Amazon hang there, the next
+    // token waits its turn and is refused once Amazon's silence says its turn would come too late.
+    const wide = new Agent({ connections: 2 * MAX_RUNNING });
     const busy = appWith({ dispatcher: wide, timeout: 5000, circuitBreaker: false });
     lwa.emu.fault('both', { kind: 'hang' });
-    const hanging = Array.from({ length: MAX_PENDING }, () => send(busy, lwa.mint(), 'query'));
-    while (lwa.emu.calls.tokeninfo < MAX_PENDING) await lwa.emu.nextRequest();
+    const hanging = Array.from({ length: MAX_RUNNING }, () => send(busy, lwa.mint(), 'query'));
+    while (lwa.emu.calls.tokeninfo < MAX_RUNNING) await lwa.emu.nextRequest();
     const overloaded = await send(busy, lwa.mint(), 'x-amz-access-token');
     expect([overloaded.status, overloaded.body.code]).toEqual([503, 'ERR_LWA_OVERLOADED']);
     expect(new Set((await Promise.all(hanging)).map((r) => r.status))).toEqual(new Set([504]));

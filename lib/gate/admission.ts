@@ -1,0 +1,164 @@
+import type { Deadline } from '../amazon/deadline';
+import { ADMISSION_HEADROOM, ADMISSION_TICK_MS, MAX_RUNNING, MAX_WAITING } from '../defaults';
+import { LwaTimeoutError, overloaded, type LwaError } from '../errors';
+
+/** The weight of the newest verification in the running average of how long one takes. */
+const EWMA_WEIGHT = 0.2;
+
+interface Waiter {
+  readonly deadline: Deadline | undefined;
+  readonly admit: (leave: () => void) => void;
+  readonly refuse: (err: LwaError) => void;
+}
+
+/**
+ * Admission by deadline. At most `running` verifications call Amazon at once; the others wait their
+ * turn here, in order of arrival, as long as they can still be answered within their `timeout`. A
+ * verification is refused (a 503 `ERR_LWA_OVERLOADED`, no call) only when it cannot: when waiting
+ * it gets there, and again every {@link ADMISSION_TICK_MS} while it waits, as Amazon slows down.
+ *
+ * The prediction for the one at place `k` in the queue: a place frees when the oldest running
+ * verification ends (what it has left of the running average of those that ended), then
+ * `floor(k / running)` more rounds of that average pass, then it takes one itself. The pool going
+ * still counts too: once the oldest is overdue, a place is expected only after as long again as
+ * nothing has ended, and its own run to take at least that long; an Amazon that hangs thus shows
+ * within a second, before any average could. Admitted while the prediction fits in
+ * {@link ADMISSION_HEADROOM} of its time left.
+ *
+ * And a backstop for memory: at most `maxWaiting` wait, whatever the prediction says.
+ */
+export class Admission {
+  /** The running verifications' start times, oldest first (a Map keeps insertion order). */
+  private readonly started = new Map<symbol, number>();
+  private waiting: Waiter[] = [];
+  private average: number | undefined;
+  private lastEnded = -Infinity;
+  private ticker: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly running = MAX_RUNNING,
+    readonly maxWaiting = MAX_WAITING,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** A place to call Amazon now, if one is free and nobody waits; `undefined` otherwise. */
+  tryEnter(): (() => void) | undefined {
+    if (this.started.size >= this.running || this.waiting.length > 0) return undefined;
+    return this.start();
+  }
+
+  /**
+   * Waits its turn: resolves with the function that gives the place back, or rejects with
+   * `overloaded()` once it cannot be answered within `deadline`, or with a timeout if the deadline
+   * passes while it waits (the prediction missed).
+   */
+  wait(deadline: Deadline | undefined): Promise<() => void> {
+    const free = this.tryEnter();
+    if (free) return Promise.resolve(free);
+    if (this.waiting.length >= this.maxWaiting || !this.fits(this.waiting.length, deadline, this.now())) {
+      return Promise.reject(overloaded(this.waiting.length));
+    }
+    return new Promise((resolve, reject) => {
+      const expire = (): void => {
+        this.waiting = this.waiting.filter((w) => w !== waiter);
+        reject(new LwaTimeoutError('tokeninfo', deadline?.timeoutMs ?? 0));
+      };
+      const settle = (): void => deadline?.signal.removeEventListener('abort', expire);
+      const waiter: Waiter = {
+        deadline,
+        admit: (leave) => {
+          settle();
+          resolve(leave);
+        },
+        refuse: (err) => {
+          settle();
+          reject(err);
+        },
+      };
+      deadline?.signal.addEventListener('abort', expire, { once: true });
+      this.waiting.push(waiter);
+      this.ticker ??= setInterval(() => this.judge(), ADMISSION_TICK_MS).unref();
+    });
+  }
+
+  /** Verifications waiting now (for tests and diagnostics). */
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  /** Verifications calling Amazon now (for tests and diagnostics). */
+  get inFlight(): number {
+    return this.started.size;
+  }
+
+  private start(): () => void {
+    // An idle pool knows nothing of Amazon now (a burst an hour ago, our own slow start): the
+    // average starts afresh, and until one ends, the pool's stillness alone judges.
+    if (this.started.size === 0 && this.waiting.length === 0) this.average = undefined;
+    const id = Symbol('verification');
+    this.started.set(id, this.now());
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      this.end(id);
+    };
+  }
+
+  private end(id: symbol): void {
+    const now = this.now();
+    const took = now - (this.started.get(id) ?? now);
+    this.started.delete(id);
+    this.lastEnded = now;
+    this.average = this.average === undefined ? took : this.average + EWMA_WEIGHT * (took - this.average);
+    // The place goes to the next waiter that can still make it in time.
+    while (this.started.size < this.running && this.waiting.length > 0) {
+      const next = this.waiting.shift()!;
+      if (this.fits(-1, next.deadline, now)) next.admit(this.start());
+      else next.refuse(overloaded(this.waiting.length));
+    }
+    this.idle();
+  }
+
+  /** Judges every waiter again, in order: those that can no longer make it are refused now. */
+  private judge(): void {
+    const now = this.now();
+    const kept: Waiter[] = [];
+    const refused: Waiter[] = [];
+    for (const waiter of this.waiting) {
+      (this.fits(kept.length, waiter.deadline, now) ? kept : refused).push(waiter);
+    }
+    this.waiting = kept;
+    for (const waiter of refused) waiter.refuse(overloaded(kept.length));
+    this.idle();
+  }
+
+  private idle(): void {
+    if (this.waiting.length === 0 && this.ticker !== undefined) {
+      clearInterval(this.ticker);
+      this.ticker = undefined;
+    }
+  }
+
+  /**
+   * Whether the verification at `place` in the queue (-1: starting now) is predicted to be answered
+   * within {@link ADMISSION_HEADROOM} of what `deadline` has left.
+   */
+  private fits(place: number, deadline: Deadline | undefined, now: number): boolean {
+    return deadline === undefined || this.predict(place, now) <= ADMISSION_HEADROOM * deadline.remaining();
+  }
+
+  /** Milliseconds until the verification at `place` (-1: starting now) is answered (see the class comment). */
+  private predict(place: number, now: number): number {
+    const oldest = this.started.values().next();
+    const age = oldest.done === true ? 0 : now - oldest.value;
+    // How long the pool has gone without a verification ending.
+    const still = oldest.done === true ? 0 : now - Math.max(oldest.value, this.lastEnded);
+    const own = Math.max(this.average ?? 0, still);
+    if (place < 0) return own;
+    // Until a place frees: what the oldest running one has left, or, once it is overdue, as long
+    // again as the pool has been still (Amazon may have hung).
+    const firstFree = this.average !== undefined && age < this.average ? this.average - age : still;
+    return firstFree + Math.floor(place / this.running) * (this.average ?? 0) + own;
+  }
+}
