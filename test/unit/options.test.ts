@@ -209,7 +209,7 @@ describe('a removed option says it was removed, and what replaced it', () => {
       ['accessTokenField', { accessTokenField: 'token' }, /access_token/],
       ['retries', { retries: 2 }, /one retry/],
       ['realm', { realm: 'My API' }, /"Users"/],
-      ['maxPending', { maxPending: 10 }, /64/],
+      ['maxPending', { maxPending: 10 }, /within `timeout`/],
       ['cache.storeTimeout', { cache: { storeTimeout: 20 } }, /100 ms/],
       ['cache.localTtl', { cache: { localTtl: 1000 } }, /a tenth of `cache.ttl`/],
       ['cache.refusalTtl', { cache: { refusalTtl: 0 } }, /10 seconds/],
