@@ -2,8 +2,25 @@ import type { Deadline } from '../amazon/deadline';
 import { ADMISSION_HEADROOM, ADMISSION_TICK_MS, MAX_RUNNING, MAX_WAITING } from '../defaults';
 import { LwaTimeoutError, overloaded, type LwaError } from '../errors';
 
-/** The weight of the newest verification in the running average of how long one takes. */
-const EWMA_WEIGHT = 0.2;
+/**
+ * The weight of the newest verification in the running average of how long one takes: large when it
+ * was quicker than the average, small when slower. The average thus follows the quick end of what
+ * Amazon does now: a burst's first verifications, slowed by our own CPU taking in the burst, would
+ * otherwise predict rounds far longer than the ones that follow and refuse customers who would have
+ * been served in time. A slower Amazon still shows within a few rounds, and a hanging one through
+ * the pool's stillness, which does not wait for the average.
+ */
+const QUICKER_WEIGHT = 0.5;
+const SLOWER_WEIGHT = 0.1;
+
+/**
+ * How long the pool may go without a verification ending before that stillness counts as the length
+ * of a round: a cold start's first round connects first; a hanging Amazon still shows within a second.
+ */
+const STILL_GRACE_MS = 150;
+
+/** Late ticks in a row after which waiters are judged all the same. */
+const MAX_LATE_TICKS = 10;
 
 interface Waiter {
   readonly deadline: Deadline | undefined;
@@ -34,6 +51,9 @@ export class Admission {
   private average: number | undefined;
   private lastEnded = -Infinity;
   private ticker: NodeJS.Timeout | undefined;
+  private lastTick = 0;
+  private lateTicks = 0;
+  private endedSinceIdle = 0;
 
   constructor(
     readonly running = MAX_RUNNING,
@@ -55,7 +75,9 @@ export class Admission {
   wait(deadline: Deadline | undefined): Promise<() => void> {
     const free = this.tryEnter();
     if (free) return Promise.resolve(free);
-    if (this.waiting.length >= this.maxWaiting || !this.fits(this.waiting.length, deadline, this.now())) {
+    // Not judged on arrival: a burst arrives while our own CPU is busiest taking it in, the worst
+    // moment to read Amazon's pace; the next tick judges it (a hanging Amazon is seen within one).
+    if (this.waiting.length >= this.maxWaiting || (deadline !== undefined && deadline.remaining() <= 0)) {
       return Promise.reject(overloaded(this.waiting.length));
     }
     return new Promise((resolve, reject) => {
@@ -77,7 +99,10 @@ export class Admission {
       };
       deadline?.signal.addEventListener('abort', expire, { once: true });
       this.waiting.push(waiter);
-      this.ticker ??= setInterval(() => this.judge(), ADMISSION_TICK_MS).unref();
+      if (this.ticker === undefined) {
+        this.lastTick = this.now();
+        this.ticker = setInterval(() => this.tick(), ADMISSION_TICK_MS).unref();
+      }
     });
   }
 
@@ -94,7 +119,10 @@ export class Admission {
   private start(): () => void {
     // An idle pool knows nothing of Amazon now (a burst an hour ago, our own slow start): the
     // average starts afresh, and until one ends, the pool's stillness alone judges.
-    if (this.started.size === 0 && this.waiting.length === 0) this.average = undefined;
+    if (this.started.size === 0 && this.waiting.length === 0) {
+      this.average = undefined;
+      this.endedSinceIdle = 0;
+    }
     const id = Symbol('verification');
     this.started.set(id, this.now());
     let left = false;
@@ -110,7 +138,9 @@ export class Admission {
     const took = now - (this.started.get(id) ?? now);
     this.started.delete(id);
     this.lastEnded = now;
-    this.average = this.average === undefined ? took : this.average + EWMA_WEIGHT * (took - this.average);
+    this.endedSinceIdle += 1;
+    if (this.average === undefined) this.average = took;
+    else this.average += (took < this.average ? QUICKER_WEIGHT : SLOWER_WEIGHT) * (took - this.average);
     // The place goes to the next waiter that can still make it in time.
     while (this.started.size < this.running && this.waiting.length > 0) {
       const next = this.waiting.shift()!;
@@ -118,6 +148,23 @@ export class Admission {
       else next.refuse(overloaded(this.waiting.length));
     }
     this.idle();
+  }
+
+  /**
+   * A tick that came late says our own event loop was busy (a burst being taken in): what the pool
+   * shows then is our CPU, not Amazon, so judging waits for a tick on time, for at most
+   * {@link MAX_LATE_TICKS} in a row (a loop busy for good must not turn every refusal into a timeout).
+   */
+  private tick(): void {
+    const now = this.now();
+    const late = now - this.lastTick > 2 * ADMISSION_TICK_MS;
+    this.lastTick = now;
+    if (late && this.lateTicks < MAX_LATE_TICKS) {
+      this.lateTicks += 1;
+      return;
+    }
+    this.lateTicks = 0;
+    this.judge();
   }
 
   /** Judges every waiter again, in order: those that can no longer make it are refused now. */
@@ -141,6 +188,15 @@ export class Admission {
   }
 
   /**
+   * The average, once two rounds have ended since the pool last went idle: the first round of a burst
+   * also pays for connecting and for our own CPU taking the burst in, and would predict every later
+   * round as slow as itself. Until then, 0: only the pool's stillness judges.
+   */
+  private trusted(): number {
+    return this.endedSinceIdle >= 2 * this.running ? (this.average ?? 0) : 0;
+  }
+
+  /**
    * Whether the verification at `place` in the queue (-1: starting now) is predicted to be answered
    * within {@link ADMISSION_HEADROOM} of what `deadline` has left.
    */
@@ -154,11 +210,13 @@ export class Admission {
     const age = oldest.done === true ? 0 : now - oldest.value;
     // How long the pool has gone without a verification ending.
     const still = oldest.done === true ? 0 : now - Math.max(oldest.value, this.lastEnded);
-    const own = Math.max(this.average ?? 0, still);
-    if (place < 0) return own;
-    // Until a place frees: what the oldest running one has left, or, once it is overdue, as long
-    // again as the pool has been still (Amazon may have hung).
-    const firstFree = this.average !== undefined && age < this.average ? this.average - age : still;
-    return firstFree + Math.floor(place / this.running) * (this.average ?? 0) + own;
+    // A round: the average, or, once the pool has been still longer than that, as long as it has
+    // been still (Amazon may have hung, and rounds are at least that long now).
+    const round = Math.max(this.trusted(), still - STILL_GRACE_MS);
+    if (place < 0) return round;
+    // Until a place frees: what the oldest running one has left, or, once it is overdue, a round.
+    const average = this.trusted();
+    const firstFree = average > 0 && age < average ? average - age : Math.max(0, still - STILL_GRACE_MS);
+    return firstFree + Math.floor(place / this.running) * round + round;
   }
 }
