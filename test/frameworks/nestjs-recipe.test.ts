@@ -196,7 +196,7 @@ describe.each(VARIANTS)('the NestJS recipe compiled with %s', (variant) => {
 
   test("the recipe's own test passes (node --test): Nest's testing module against its emulator", async () => {
     const { test: file } = await builds[variant];
-    const run = await promisify(execFile)(process.execPath, ['--test', file], {
+    const run = await promisify(execFile)(process.execPath, ['--test', '--test-reporter=tap', file], {
       cwd: root,
       env: { ...process.env, NO_COLOR: '1' },
     }).then(
