@@ -2,6 +2,9 @@
 import { once } from 'node:events';
 import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
 
+/** The proxies' own connections to their target: not the client's dials. */
+export const PROXY_UPSTREAMS = new WeakSet<Socket>();
+
 /** One connection the proxy accepted. */
 export interface ProxiedConnection {
   /** Bytes the client sent on it (0: a connection opened ahead, never used). */
@@ -19,8 +22,10 @@ export class TcpProxy {
 
   private constructor(targetPort: number) {
     this.server = createServer((client) => {
-      // Not net.connect(): its dials are not published on `net.client.socket`, which tests count.
-      const upstream = new Socket().connect(targetPort, '127.0.0.1');
+      // Marked before it dials: Node 26 publishes it on `net.client.socket` too, which tests count.
+      const upstream = new Socket();
+      PROXY_UPSTREAMS.add(upstream);
+      upstream.connect(targetPort, '127.0.0.1');
       const entry: ProxiedConnection = { sent: 0, open: true, closed: once(client, 'close').then(() => undefined) };
       this.connections.push(entry);
       this.sockets.add(client);

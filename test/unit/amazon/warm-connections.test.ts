@@ -10,7 +10,7 @@ import { AmazonClient } from '../../../lib/amazon/client';
 import { WARM_FOR_MS } from '../../../lib/defaults';
 import { useEmulator } from '../../support/fixture';
 import { unusedPort } from '../../support/ports';
-import { TcpProxy } from '../../support/tcp-proxy';
+import { PROXY_UPSTREAMS, TcpProxy } from '../../support/tcp-proxy';
 
 const lwa = useEmulator();
 let proxy: TcpProxy;
@@ -23,7 +23,10 @@ const urls = (base: string) => ({ tokenInfoURL: `${base}/auth/o2/tokeninfo`, pro
 
 /** Every client socket this process dials (node:net's own channel), while the test runs. */
 const dials: Socket[] = [];
-const onDial = (message: unknown): void => void dials.push((message as { socket: Socket }).socket);
+const onDial = (message: unknown): void => {
+  const { socket } = message as { socket: Socket };
+  if (!PROXY_UPSTREAMS.has(socket)) dials.push(socket);
+};
 beforeAll(() => diagnostics_channel.subscribe('net.client.socket', onDial));
 afterAll(() => diagnostics_channel.unsubscribe('net.client.socket', onDial));
 beforeEach(() => {
