@@ -168,9 +168,10 @@ export class LwaVerifier<TRequest = IncomingMessage> {
     this.#client.warm();
     // Cache and single flight in front of Amazon; between them, the gate that keeps a bad day
     // bounded: the circuit breaker and admission by deadline (docs/design.md, "Failure behaviour").
+    const amazon = new AmazonVerifier(this.#client);
     const gate = new AmazonGate(
-      new AmazonVerifier(this.#client),
-      new Admission(),
+      amazon,
+      new Admission(undefined, undefined, undefined, () => amazon.flooded),
       circuitBreaker === false ? undefined : new CircuitBreaker(circuitBreaker),
     );
     this.#cache = new CachedVerifier(gate, cache, timeout);

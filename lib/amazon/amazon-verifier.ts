@@ -73,6 +73,11 @@ export interface TokenVerifier {
 export class AmazonVerifier implements TokenVerifier {
   private readonly recent = new RecentRefusals();
 
+  /** Whether refusals dominate tokeninfo's recent answers (a flood of junk). */
+  get flooded(): boolean {
+    return this.recent.flooded;
+  }
+
   constructor(private readonly client: AmazonClient) {}
 
   async verify(token: string, rules: AudienceRules, deadline?: Deadline, need: Need = 'profile'): Promise<Verdict> {

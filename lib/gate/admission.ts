@@ -59,6 +59,7 @@ export class Admission {
     readonly running = MAX_RUNNING,
     readonly maxWaiting = MAX_WAITING,
     private readonly now: () => number = () => performance.now(),
+    private readonly flooded: () => boolean = () => false,
   ) {}
 
   /** A place to call Amazon now, if one is free and nobody waits; `undefined` otherwise. */
@@ -75,9 +76,16 @@ export class Admission {
   wait(deadline: Deadline | undefined): Promise<() => void> {
     const free = this.tryEnter();
     if (free) return Promise.resolve(free);
-    // Not judged on arrival: a burst arrives while our own CPU is busiest taking it in, the worst
-    // moment to read Amazon's pace; the next tick judges it (a hanging Amazon is seen within one).
-    if (this.waiting.length >= this.maxWaiting || (deadline !== undefined && deadline.remaining() <= 0)) {
+    // Judged on arrival only on evidence (two rounds ended since the pool was idle, our loop on
+    // time): a burst from idle arrives while our own CPU is busiest taking it in, the worst moment to
+    // read Amazon's pace, and waits for the next tick; a flood against a known pace is told at once.
+    const now = this.now();
+    const judged = this.trusted() > 0 && !this.late(now);
+    // While refusals dominate (a flood of junk), one round waits at most: a queue as long as the
+    // deadline allows would hold that many junk requests open, and every request, a cached user's
+    // included, pays for the sockets; a customer amid the flood still waits at most a round.
+    const most = this.flooded() ? this.running : this.maxWaiting;
+    if (this.waiting.length >= most || (judged && !this.fits(this.waiting.length, deadline, now))) {
       return Promise.reject(overloaded(this.waiting.length));
     }
     return new Promise((resolve, reject) => {
@@ -157,7 +165,7 @@ export class Admission {
    */
   private tick(): void {
     const now = this.now();
-    const late = now - this.lastTick > 2 * ADMISSION_TICK_MS;
+    const late = this.late(now);
     this.lastTick = now;
     if (late && this.lateTicks < MAX_LATE_TICKS) {
       this.lateTicks += 1;
@@ -165,6 +173,11 @@ export class Admission {
     }
     this.lateTicks = 0;
     this.judge();
+  }
+
+  /** Whether the ticker, if it runs, is overdue: our own event loop is busy. */
+  private late(now: number): boolean {
+    return this.ticker !== undefined && now - this.lastTick > 2 * ADMISSION_TICK_MS;
   }
 
   /** Judges every waiter again, in order: those that can no longer make it are refused now. */
