@@ -130,6 +130,23 @@ describe('the queue', () => {
     deadline.dispose();
   });
 
+  test('while refusals dominate (a junk flood), one round waits at most; otherwise the backstop', async () => {
+    let flooded = true;
+    const admission = new Admission(2, 100, undefined, () => flooded);
+    const leaves = [admission.tryEnter()!, admission.tryEnter()!];
+    const deadline = new Deadline(60_000);
+    const waiting = [admission.wait(deadline), admission.wait(deadline)];
+    await expect(admission.wait(deadline)).rejects.toMatchObject({ code: 'ERR_LWA_OVERLOADED' });
+    flooded = false;
+    waiting.push(admission.wait(deadline));
+    expect(admission.queued).toBe(3);
+    for (const leave of leaves) leave();
+    for (const place of waiting.slice(0, 2)) (await place)();
+    (await waiting[2])();
+    expect([admission.inFlight, admission.queued]).toEqual([0, 0]);
+    deadline.dispose();
+  });
+
   test('a generous backstop: more than the pool answers within the default timeout at 25 ms a call', () => {
     expect(MAX_WAITING).toBe(12_800);
     expect(MAX_RUNNING).toBe(32);
