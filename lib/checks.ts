@@ -1,6 +1,7 @@
 /**
  * The checks every option goes through once, at construction: a bad value is a `TypeError` that
- * names the option and what it must be, and an unknown name is refused with the nearest known one.
+ * names the option and what it must be, and an unknown name is refused with the nearest known one;
+ * a removed one says what replaced it, and one on its way out warns ({@link deprecate}).
  */
 
 export function fail(option: string, expected: string): never {
@@ -83,4 +84,22 @@ function distance(a: string, b: string): number {
 /** A plain object (an options bag), not null, not an array. */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * How a public name goes away after 1.0 (docs/development.md, Versioning): for one minor release
+ * its use warns, then the next major removes it. The warning is Node's own `DeprecationWarning`,
+ * so `--no-deprecation` silences it and `--throw-deprecation` makes a test fail on it, and it is
+ * emitted once per process per `code`: a name used on every request must not flood the log.
+ */
+const warned = new Set<string>();
+
+/**
+ * Warns once per process that something is deprecated. `code` is `PASSPORT_LWA_TOKEN_DEP_<NAME>`;
+ * `message` says what to write instead (never a token or any other request data).
+ */
+export function deprecate(code: string, message: string): void {
+  if (warned.has(code)) return;
+  warned.add(code);
+  process.emitWarning(`passport-lwa-token: ${message}`, { code, type: 'DeprecationWarning' });
 }

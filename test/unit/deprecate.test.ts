@@ -1,5 +1,5 @@
-/** lib/deprecate.ts: one `DeprecationWarning` per process per code, with the code (docs/development.md, Versioning). */
-import { deprecate } from '../../lib/deprecate';
+/** `deprecate` (lib/checks.ts): one `DeprecationWarning` per process per code, with the code (docs/development.md, Versioning). */
+import { deprecate } from '../../lib/checks';
 
 test('a deprecated name warns once per process, as a DeprecationWarning with its code', () => {
   const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
