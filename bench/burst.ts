@@ -71,7 +71,7 @@ async function withApp<T>(
   urls: Urls,
   timeout: number,
   connections: number,
-  body: (pool: Pool) => Promise<T>,
+  body: (pool: Pool, slowestInApp: () => Promise<Record<string, number>>) => Promise<T>,
 ): Promise<T> {
   const app = Helper.start('server-process.ts', {
     IMPL: 'passport-lwa-token',
@@ -79,10 +79,12 @@ async function withApp<T>(
     TOKENINFO_URL: urls.tokenInfoURL,
     PROFILE_URL: urls.profileURL,
     TIMEOUT: String(timeout),
+    TIME_ANSWERS: '1',
   });
   const pool = new Pool(new URL(await app.call<string>('url')).origin, { connections });
+  const slowestInApp = async () => (await app.call<{ slowestMs: Record<string, number> }>('stats')).slowestMs;
   try {
-    return await body(pool);
+    return await body(pool, slowestInApp);
   } finally {
     await pool.close();
     await app.stop();
@@ -169,11 +171,12 @@ export async function burstScenarios(): Promise<string[]> {
 
     await emu.call('fault', { endpoint: 'both', fault: { kind: 'hang' } });
     const hung = QUICK ? 200 : 500;
-    await withApp(urls, 3000, hung, async (pool) => {
+    await withApp(urls, 3000, hung, async (pool, slowestInApp) => {
       const answers = await burst(pool, await mint(hung));
       const refused = answers.filter((a) => a.status === 503);
+      const inApp = await slowestInApp();
       lines.push(
-        `${fmt(hung)} new tokens at once, Amazon hanging, timeout 3000: ${split(answers)}; slowest 503 ${fmt(slowest(refused))} ms (target ≤ 1,000), slowest answer ${fmt(slowest(answers))} ms (target ≤ 3,150)`,
+        `${fmt(hung)} new tokens at once, Amazon hanging, timeout 3000: ${split(answers)}; slowest 503 ${fmt(slowest(refused))} ms (target ≤ 1,000), slowest answer ${fmt(slowest(answers))} ms (target ≤ 3,150); timed in the app from each request's arrival: slowest 503 ${fmt(inApp['503'] ?? 0)} ms, slowest answer ${fmt(Math.max(0, ...Object.values(inApp)))} ms`,
       );
     });
     lines.push(await junkHeap(urls));

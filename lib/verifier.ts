@@ -171,7 +171,7 @@ export class LwaVerifier<TRequest = IncomingMessage> {
     const amazon = new AmazonVerifier(this.#client);
     const gate = new AmazonGate(
       amazon,
-      new Admission(undefined, undefined, undefined, () => amazon.flooded),
+      new Admission({ flooded: () => amazon.flooded }),
       circuitBreaker === false ? undefined : new CircuitBreaker(circuitBreaker),
     );
     this.#cache = new CachedVerifier(gate, cache, timeout);

@@ -28,6 +28,16 @@ interface Waiter {
   readonly refuse: (err: LwaError) => void;
 }
 
+/** What {@link Admission} is built from; each has a default for production. */
+export interface AdmissionOptions {
+  /** Verifications calling Amazon at once. */
+  readonly running?: number;
+  /** The memory backstop: verifications waiting at most. */
+  readonly maxWaiting?: number;
+  /** Whether refusals dominate Amazon's recent answers (a junk flood): then one round waits at most. */
+  readonly flooded?: () => boolean;
+}
+
 /**
  * Admission by deadline. At most `running` verifications call Amazon at once; the others wait their
  * turn here, in order of arrival, as long as they can still be answered within their `timeout`. A
@@ -55,12 +65,16 @@ export class Admission {
   private lateTicks = 0;
   private endedSinceIdle = 0;
 
-  constructor(
-    readonly running = MAX_RUNNING,
-    readonly maxWaiting = MAX_WAITING,
-    private readonly now: () => number = () => performance.now(),
-    private readonly flooded: () => boolean = () => false,
-  ) {}
+  readonly running: number;
+  readonly maxWaiting: number;
+  private readonly now = (): number => performance.now();
+  private readonly flooded: () => boolean;
+
+  constructor(options: AdmissionOptions = {}) {
+    this.running = options.running ?? MAX_RUNNING;
+    this.maxWaiting = options.maxWaiting ?? MAX_WAITING;
+    this.flooded = options.flooded ?? (() => false);
+  }
 
   /** A place to call Amazon now, if one is free and nobody waits; `undefined` otherwise. */
   tryEnter(): (() => void) | undefined {

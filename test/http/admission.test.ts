@@ -115,7 +115,7 @@ test('joining a verification of the same token in flight takes no place and neve
 
 describe('the queue', () => {
   test('the memory backstop: past maxWaiting, refused at once whatever the prediction', async () => {
-    const admission = new Admission(1, 2);
+    const admission = new Admission({ running: 1, maxWaiting: 2 });
     const leave = admission.tryEnter();
     expect(leave).toBeDefined();
     const deadline = new Deadline(60_000);
@@ -132,7 +132,7 @@ describe('the queue', () => {
 
   test('while refusals dominate (a junk flood), one round waits at most; otherwise the backstop', async () => {
     let flooded = true;
-    const admission = new Admission(2, 100, undefined, () => flooded);
+    const admission = new Admission({ running: 2, maxWaiting: 100, flooded: () => flooded });
     const leaves = [admission.tryEnter()!, admission.tryEnter()!];
     const deadline = new Deadline(60_000);
     const waiting = [admission.wait(deadline), admission.wait(deadline)];

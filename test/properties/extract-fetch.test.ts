@@ -8,12 +8,12 @@
 import fc from 'fast-check';
 import { useEmulator } from '../support/fixture';
 import {
+  candidate,
   encoded,
   encodingStyle,
   expectDocumented,
   fieldName,
-  formedToken,
-  junkToken,
+  nameCase,
   runs,
   VALID,
   type Occurrence,
@@ -21,8 +21,6 @@ import {
 
 const lwa = useEmulator();
 
-const candidate = fc.oneof(fc.constant(VALID), formedToken, junkToken);
-const nameCase = (name: string) => fc.constantFrom(name, name.toUpperCase(), name[0].toUpperCase() + name.slice(1));
 const bearer = fc.record({
   value: candidate,
   scheme: fc.constantFrom('Bearer', 'bearer', 'BEARER'),

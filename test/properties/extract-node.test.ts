@@ -9,12 +9,12 @@ import fc from 'fast-check';
 import type { RequestLike } from '../../lib/request/extract';
 import { useEmulator } from '../support/fixture';
 import {
+  candidate,
   encoded,
   encodingStyle,
   expectDocumented,
   fieldName,
-  formedToken,
-  junkToken,
+  nameCase,
   runs,
   VALID,
   type Occurrence,
@@ -22,14 +22,12 @@ import {
 
 const lwa = useEmulator();
 
-const candidate = fc.oneof(fc.constant(VALID), formedToken, junkToken);
 /** What a body parser or a query parser may put in a field. */
 const parsedValue = fc.oneof(
   { weight: 4, arbitrary: candidate },
   { weight: 1, arbitrary: fc.constantFrom(null, 0, 1, true, false, {}, { a: 'b' }, ['Atza|x']) },
   { weight: 1, arbitrary: fc.array(candidate, { minLength: 0, maxLength: 2 }) },
 );
-const nameCase = (name: string) => fc.constantFrom(name, name.toUpperCase(), name[0].toUpperCase() + name.slice(1));
 const authorization = fc.record({
   place: fc.constant('authorization' as const),
   value: candidate,

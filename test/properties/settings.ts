@@ -58,6 +58,11 @@ export interface Occurrence {
 }
 /** A placeholder in generated requests for the emulator's valid token (minted once the emulator runs). */
 export const VALID = '<the valid token>';
+/** A value presented where a token goes: the valid one, a well-formed unknown one, or junk. */
+export const candidate = fc.oneof(fc.constant(VALID), formedToken, junkToken);
+/** A header's name as a client may write it: lower, upper or capitalized. */
+export const nameCase = (name: string) =>
+  fc.constantFrom(name, name.toUpperCase(), name[0].toUpperCase() + name.slice(1));
 
 /**
  * The documented answer to what was presented (docs/design.md, Outcomes): no token 401, two 400, a
